@@ -91,11 +91,8 @@ def dance(dance_id: str) -> Dance:
 
 
 def nearest_by_tempo(bpm: float) -> str:
-    """Tempo-only rule: the dance whose competition range (in BPM) is nearest to `bpm`.
-
-    Also tries half and double tempo of the dance (octave errors of beat trackers) with a
-    small penalty, so 120 BPM can be cha cha cha (128 BPM) or rumba.
-    """
+    """Tempo-only rule: the dance whose competition range (in BPM) is nearest to `bpm`,
+    distance measured relative to the range's centre."""
     best, best_cost = DANCE_IDS[0], float("inf")
     for d in DANCES:
         low, high = d.bpm
