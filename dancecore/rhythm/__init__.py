@@ -1,0 +1,1 @@
+"""Rhythm branch: Extended Ballroom onset/periodicity features and a classifier trained on them."""

@@ -1,0 +1,155 @@
+"""Extended Ballroom rhythm features ("pedf" recipe) in numpy/scipy/pywavelets.
+
+The recipe reproduces the features stored in ``eball-rhythm/eball_pedf_features.npz``
+(see the data README): a 2^19-sample excerpt at 44100 Hz is split by a level-2
+``coif3`` wavelet decomposition into three bands; each band gets a log-filterbank
+spectrogram, a SuperFlux onset curve (odf) and its autocorrelation (pedf).
+
+Frame rates: bands 0 and 1 run at 11025 Hz / 441 = 25 frames/s (odf 298 frames,
+pedf 149 lags = 0 to 5.92 s); band 2 at 22050 Hz / 441 = 50 frames/s.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pywt
+from scipy.ndimage import maximum_filter
+from scipy.signal import correlate, resample_poly
+
+SR = 44100                 # sample rate of the recipe, Hz
+EXCERPT = 2 ** 19          # excerpt length, samples at 44100 Hz (11.89 s)
+HOP = 441                  # hop of every band, samples of that band
+BAND_RATES = (11025.0, 11025.0, 22050.0)   # sample rate of each wavelet band, Hz
+BAND_FRAMES = (1024, 1024, 2048)           # STFT frame size of each band, samples
+FRAME_RATE = 25.0          # odf frames per second in bands 0 and 1
+BANDS_PER_OCTAVE = 24
+FMIN, FMAX, FREF = 30.0, 17000.0, 440.0    # filterbank limits and reference, Hz
+
+
+def _log_frequencies(fmin: float, fmax: float) -> np.ndarray:
+    """Centre frequencies (Hz) spaced BANDS_PER_OCTAVE per octave around FREF within [fmin, fmax]."""
+    left = np.floor(np.log2(fmin / FREF) * BANDS_PER_OCTAVE)
+    right = np.ceil(np.log2(fmax / FREF) * BANDS_PER_OCTAVE)
+    freqs = FREF * 2.0 ** (np.arange(left, right) / BANDS_PER_OCTAVE)
+    freqs = freqs[np.searchsorted(freqs, fmin):]
+    return freqs[:np.searchsorted(freqs, fmax, "right")]
+
+
+@lru_cache(maxsize=None)
+def log_filterbank(frame_size: int, sample_rate: float) -> np.ndarray:
+    """Triangular log filterbank, shape (frame_size // 2 FFT bins, n_filters), unit-area filters.
+
+    124 filters for frame 1024 at 11025 Hz, 148 for frame 2048 at 22050 Hz.
+    """
+    n_bins = frame_size // 2
+    bin_freqs = np.fft.fftfreq(frame_size, 1.0 / sample_rate)[:n_bins]
+    freqs = _log_frequencies(FMIN, FMAX)   # above Nyquist they collapse onto the last FFT bin
+    idx = np.clip(np.searchsorted(bin_freqs, freqs), 1, n_bins - 1)
+    idx -= (freqs - bin_freqs[idx - 1]) < (bin_freqs[idx] - freqs)
+    bins = np.unique(idx)
+    bank = np.zeros((n_bins, len(bins) - 2), dtype=np.float64)
+    for band, (start, centre, stop) in enumerate(zip(bins[:-2], bins[1:-1], bins[2:])):
+        if stop - start < 2:
+            centre, stop = start, start + 1
+        tri = np.concatenate([np.linspace(0, 1, centre - start, endpoint=False),
+                              np.linspace(1, 0, stop - centre, endpoint=False)])
+        bank[start:stop, band] = tri / tri.sum()
+    return bank.astype(np.float32)
+
+
+def _frames(signal: np.ndarray, frame_size: int) -> np.ndarray:
+    """Frames (n_frames, frame_size) centred on samples i*HOP, zero-padded, ceil(len/HOP) frames."""
+    n_frames = int(np.ceil(len(signal) / HOP))
+    half = frame_size // 2
+    padded = np.zeros(len(signal) + 2 * frame_size, dtype=np.float32)
+    padded[frame_size:frame_size + len(signal)] = signal
+    starts = np.arange(n_frames) * HOP - half + frame_size
+    return padded[starts[:, None] + np.arange(frame_size)[None, :]]
+
+
+def onset_curve(band: np.ndarray, frame_size: int, sample_rate: float) -> np.ndarray:
+    """SuperFlux onset curve of one wavelet band, normalised to max 1; one value per frame."""
+    window = np.hanning(frame_size).astype(np.float32)
+    spec = np.abs(np.fft.rfft(_frames(band, frame_size) * window, axis=1)[:, :frame_size // 2])
+    logspec = np.log10(1.0 + spec @ log_filterbank(frame_size, sample_rate))
+    prev_max = maximum_filter(logspec, size=(1, 3))
+    odf = np.zeros(len(logspec), dtype=np.float32)
+    odf[1:] = np.maximum(logspec[1:] - prev_max[:-1], 0.0).sum(axis=1)
+    peak = odf.max()
+    return odf / peak if peak > 0 else odf
+
+
+def autocorrelation(odf: np.ndarray) -> np.ndarray:
+    """pedf: 'same'-mode autocorrelation normalised to max 1, from lag 0 on (len(odf) - len(odf)//2 lags)."""
+    ac = correlate(odf, odf, mode="same", method="direct")
+    peak = ac.max()
+    ac = ac / peak if peak > 0 else ac
+    return ac[len(odf) // 2:].astype(np.float32)
+
+
+def eball_excerpt_features(samples_44k: np.ndarray, bands: tuple[int, ...] = (0, 1, 2)) -> dict[str, np.ndarray]:
+    """Features of one normalised excerpt of EXCERPT samples at 44100 Hz.
+
+    Returns {"odf<b>": onset curve, "pedf<b>": autocorrelation} for each band b in `bands`
+    (odf0/odf1: 298 frames at 25 frames/s, pedf0/pedf1: 149 lags; band 2: 595 and 298 at 50 frames/s).
+    """
+    coeffs = pywt.wavedec(np.asarray(samples_44k, dtype=np.float64), "coif3", level=2)
+    out: dict[str, np.ndarray] = {}
+    for b in bands:
+        odf = onset_curve(coeffs[b].astype(np.float32), BAND_FRAMES[b], BAND_RATES[b])
+        out[f"odf{b}"] = odf
+        out[f"pedf{b}"] = autocorrelation(odf)
+    return out
+
+
+def to_44k_int16_scale(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Mono audio at `sr` Hz -> float32 at 44100 Hz, divided by its max abs and quantised like int16."""
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim > 1:
+        audio = audio.mean(axis=1)
+    if sr != SR:
+        g = np.gcd(int(sr), SR)
+        audio = resample_poly(audio, SR // g, int(sr) // g)
+    pcm = np.round(np.clip(audio / max(np.abs(audio).max(), 1e-12), -1, 1) * 32767.0)
+    peak = np.abs(pcm).max()
+    return (pcm / peak if peak > 0 else pcm).astype(np.float32)
+
+
+def excerpt_starts(n_samples: int, hop: int = EXCERPT // 2, max_excerpts: int | None = None) -> list[int]:
+    """Start samples (44100 Hz) of EXCERPT-long windows spread over `n_samples` with step `hop`;
+    evenly subsampled to at most `max_excerpts`."""
+    if n_samples <= EXCERPT:
+        return [0]
+    starts = list(range(0, n_samples - EXCERPT + 1, hop))
+    if max_excerpts is not None and len(starts) > max_excerpts:
+        pick = np.linspace(0, len(starts) - 1, max_excerpts).round().astype(int)
+        starts = [starts[i] for i in pick]
+    return starts
+
+
+def _trim_silence(x: np.ndarray, threshold: float = 1e-3, frame: int = 4410) -> np.ndarray:
+    """Drop leading and trailing 0.1 s frames whose peak is below `threshold` (relative to full scale 1)."""
+    n = len(x) // frame
+    if n == 0:
+        return x
+    loud = np.flatnonzero(np.abs(x[:n * frame]).reshape(n, frame).max(axis=1) >= threshold)
+    if len(loud) == 0:
+        return x
+    return x[loud[0] * frame:(loud[-1] + 1) * frame]
+
+
+def song_excerpts(audio: np.ndarray, sr: int, hop_s: float = EXCERPT / SR / 2,
+                  max_excerpts: int | None = 16, bands: tuple[int, ...] = (0, 1)) -> list[dict[str, np.ndarray]]:
+    """Features of several 11.89 s excerpts spread over a whole song.
+
+    audio: mono (or (n, channels)) float samples at `sr` Hz, any rate; hop_s: step between
+    excerpts in seconds; max_excerpts: cap, evenly spread. Leading/trailing silence is skipped,
+    clips shorter than one excerpt are zero-padded at the end. Returns one feature dict per excerpt
+    (see `eball_excerpt_features`).
+    """
+    x = _trim_silence(to_44k_int16_scale(audio, sr))
+    if len(x) < EXCERPT:
+        x = np.pad(x, (0, EXCERPT - len(x)))
+    starts = excerpt_starts(len(x), max(1, int(round(hop_s * SR))), max_excerpts)
+    return [eball_excerpt_features(x[s:s + EXCERPT], bands) for s in starts]
