@@ -1,0 +1,53 @@
+"""The `dancecore` command: one sub-command per module, errors as one line with exit status 2."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import warnings
+
+from dancecore import __version__
+from dancecore.errors import DancecoreError
+
+# sub-command name -> module under dancecore.cli with `add_parser(subparsers)` and `run(args) -> int`
+COMMANDS = {
+    "classify": "dancecore.cli.classify",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(prog="dancecore", description="Hears music and says which ballroom dance it is for.")
+    parser.add_argument("--version", action="version", version=f"dancecore {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 1 unexpected error, 2 bad input, 130 Ctrl-C)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:
+        warnings.simplefilter("ignore")
+    try:
+        return int(args.run(args) or 0)
+    except DancecoreError as exc:
+        print(f"dancecore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dancecore: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, never a traceback unless --debug
+        if args.debug:
+            raise
+        print(f"dancecore: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

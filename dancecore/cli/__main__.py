@@ -1,0 +1,6 @@
+"""`python -m dancecore.cli` runs the `dancecore` command."""
+import sys
+
+from dancecore.cli import main
+
+sys.exit(main())

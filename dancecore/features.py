@@ -1,0 +1,131 @@
+"""Log-mel spectrograms (thesis settings by default), offline and streaming with identical frames.
+
+Framing follows librosa's `center=True` with zero padding: frame i covers samples
+[i*hop - n_fft/2, i*hop + n_fft/2), a signal of n samples gives 1 + n // hop frames.
+Both forms use the same `_frames_to_db` code, so streaming a file in chunks of any size
+yields exactly the offline frames; the mel filterbank is librosa's.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from functools import cached_property
+from typing import Any
+
+import librosa
+import numpy as np
+import scipy.signal
+
+from dancecore.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Spectrogram settings. sr in Hz; n_fft, hop_length in samples; fmin/fmax in Hz (fmax None = sr/2);
+    amin_db: floor of the dB scale (power 10**(amin_db/10))."""
+
+    sr: int = 22050
+    n_fft: int = 2048
+    hop_length: int = 512
+    n_mels: int = 224
+    fmin: float = 0.0
+    fmax: float | None = None
+    amin_db: float = -100.0
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "FeatureSettings":
+        """Build from a dict, rejecting unknown keys with a clear message."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown feature setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for model files and JSON."""
+        return asdict(self)
+
+    @property
+    def frame_rate(self) -> float:
+        """Spectrogram frames per second."""
+        return self.sr / self.hop_length
+
+
+class LogMel:
+    """Computes dB-scaled mel power frames from already-padded audio."""
+
+    def __init__(self, settings: FeatureSettings = FeatureSettings()) -> None:
+        self.settings = settings
+
+    @cached_property
+    def window(self) -> np.ndarray:
+        """Periodic Hann window, as librosa's stft uses."""
+        return scipy.signal.get_window("hann", self.settings.n_fft, fftbins=True).astype(np.float32)
+
+    @cached_property
+    def mel_basis(self) -> np.ndarray:
+        """(n_mels, 1 + n_fft/2) librosa Slaney mel filterbank."""
+        s = self.settings
+        return librosa.filters.mel(sr=s.sr, n_fft=s.n_fft, n_mels=s.n_mels, fmin=s.fmin, fmax=s.fmax).astype(np.float32)
+
+    def frames_to_db(self, padded: np.ndarray, n_frames: int) -> np.ndarray:
+        """The first `n_frames` frames of padded audio as a (n_frames, n_mels) float32 dB array."""
+        s = self.settings
+        if n_frames <= 0:
+            return np.zeros((0, s.n_mels), dtype=np.float32)
+        framed = np.lib.stride_tricks.sliding_window_view(padded, s.n_fft)[:: s.hop_length][:n_frames]
+        out = np.empty((n_frames, s.n_mels), dtype=np.float32)
+        block = 512  # frames per FFT batch, bounds memory to ~8 MB
+        for start in range(0, n_frames, block):
+            spectrum = np.fft.rfft(framed[start:start + block] * self.window, axis=1)
+            power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+            mel = power @ self.mel_basis.T
+            out[start:start + block] = 10.0 * np.log10(np.maximum(mel, 10.0 ** (s.amin_db / 10.0)))
+        return out
+
+
+def log_mel(samples: np.ndarray, settings: FeatureSettings = FeatureSettings()) -> np.ndarray:
+    """Offline log-mel spectrogram of mono audio at settings.sr: (1 + n // hop, n_mels) float32 in dB."""
+    half = settings.n_fft // 2
+    padded = np.concatenate([np.zeros(half, np.float32), samples.astype(np.float32), np.zeros(half, np.float32)])
+    return LogMel(settings).frames_to_db(padded, 1 + len(samples) // settings.hop_length)
+
+
+class StreamingLogMel:
+    """Streaming log-mel: `push` audio chunks of any size, get the frames that became complete.
+
+    After `flush()` the concatenated output equals `log_mel` of the concatenated input.
+    """
+
+    def __init__(self, settings: FeatureSettings = FeatureSettings()) -> None:
+        self.settings = settings
+        self._logmel = LogMel(settings)
+        self._buffer = np.zeros(settings.n_fft // 2, dtype=np.float32)  # left zero padding
+        self._samples_seen = 0
+        self._frames_emitted = 0
+
+    @property
+    def frames_emitted(self) -> int:
+        """Number of frames returned so far."""
+        return self._frames_emitted
+
+    def push(self, chunk: np.ndarray) -> np.ndarray:
+        """Add mono float32 samples; return the new complete frames (k, n_mels)."""
+        self._buffer = np.concatenate([self._buffer, np.asarray(chunk, dtype=np.float32).ravel()])
+        self._samples_seen += len(chunk)
+        s = self.settings
+        ready = 0 if len(self._buffer) < s.n_fft else 1 + (len(self._buffer) - s.n_fft) // s.hop_length
+        return self._emit(ready)
+
+    def flush(self) -> np.ndarray:
+        """End of stream: pad with zeros and return the remaining frames."""
+        s = self.settings
+        self._buffer = np.concatenate([self._buffer, np.zeros(s.n_fft // 2, np.float32)])
+        total = 1 + self._samples_seen // s.hop_length
+        return self._emit(total - self._frames_emitted)
+
+    def _emit(self, n: int) -> np.ndarray:
+        frames = self._logmel.frames_to_db(self._buffer, n)
+        consumed = n * self.settings.hop_length
+        self._buffer = self._buffer[consumed:]
+        self._frames_emitted += n
+        return frames

@@ -1,0 +1,49 @@
+"""Pictures of results: the thesis's timeline (spectrogram above a stack plot of window probabilities)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from dancecore.dances import BY_ID, DANCE_IDS  # noqa: E402
+
+DANCE_COLOURS = dict(zip(DANCE_IDS, plt.get_cmap("tab10").colors))
+
+
+def plot_timeline(path: str | Path, times_s: np.ndarray, window_probs: np.ndarray,
+                  spectrogram: np.ndarray | None = None, frame_rate: float = 22050 / 512,
+                  title: str = "") -> Path:
+    """Write a PNG: spectrogram (frames, n_mels) dB on top (if given), below a stack plot of the
+    (n_windows, 10) probabilities over window start times in seconds."""
+    rows = 2 if spectrogram is not None else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 2.6 * rows + 0.6), sharex=True, squeeze=False)
+    if spectrogram is not None:
+        top = axes[0, 0]
+        duration = spectrogram.shape[0] / frame_rate
+        top.imshow(spectrogram.T, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, spectrogram.shape[1]))
+        top.set_ylabel("mel band")
+        top.set_title(title)
+    ax = axes[-1, 0]
+    times = np.asarray(times_s, dtype=float)
+    probs = np.asarray(window_probs, dtype=float)
+    if len(times) == 1:  # a single window: draw it as a flat band
+        times = np.array([times[0], times[0] + 5.2])
+        probs = np.repeat(probs, 2, axis=0)
+    ax.stackplot(times, probs.T, labels=[BY_ID[d].name for d in DANCE_IDS],
+                 colors=[DANCE_COLOURS[d] for d in DANCE_IDS])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("time (s, window start)")
+    ax.set_ylabel("probability")
+    if spectrogram is None:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

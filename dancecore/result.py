@@ -1,0 +1,75 @@
+"""The classification result: one schema for the CLI, the bot, the web API and the live adapter."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dancecore.dances import BY_ID
+
+
+@dataclass
+class Result:
+    """What dancecore says about one recording.
+
+    probabilities: dance id -> probability (sums to 1); timeline: per window start time (s) and
+    probabilities; tempo_bpm/tempo_mpm: beats and bars per minute under the top dance's meter;
+    duration_s: seconds analysed; not_sure: the evidence is too weak to name a dance (see reason).
+    """
+
+    path: str
+    probabilities: dict[str, float]
+    timeline: list[dict[str, Any]]
+    tempo_bpm: float
+    tempo_clarity: float
+    duration_s: float
+    model: dict[str, str]
+    not_sure: bool = False
+    not_sure_reason: str | None = None
+    source_duration_s: float | None = None
+    truncated: bool = False
+    padded: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ranked(self) -> list[tuple[str, float]]:
+        """(dance id, probability) from most to least likely."""
+        return sorted(self.probabilities.items(), key=lambda kv: kv[1], reverse=True)
+
+    @property
+    def dance(self) -> str:
+        """Id of the most likely dance (reported even when not sure)."""
+        return self.ranked[0][0]
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the most likely dance."""
+        return self.ranked[0][1]
+
+    @property
+    def tempo_mpm(self) -> float:
+        """Bars per minute under the top dance's meter."""
+        return self.tempo_bpm / BY_ID[self.dance].beats_per_bar
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of `dancecore classify --json`."""
+        top = BY_ID[self.dance]
+        return {
+            "path": self.path,
+            "dance": self.dance,
+            "dance_name": top.name,
+            "style": top.style,
+            "confidence": round(self.confidence, 6),
+            "not_sure": self.not_sure,
+            "not_sure_reason": self.not_sure_reason,
+            "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
+            "top2": [{"dance": d, "name": BY_ID[d].name, "probability": round(p, 6)} for d, p in self.ranked[:2]],
+            "tempo": {"bpm": round(self.tempo_bpm, 1), "mpm": round(self.tempo_mpm, 1),
+                      "beat_clarity": round(self.tempo_clarity, 3)},
+            "duration_s": round(self.duration_s, 2),
+            "source_duration_s": None if self.source_duration_s is None else round(self.source_duration_s, 2),
+            "truncated": self.truncated,
+            "padded": self.padded,
+            "timeline": self.timeline,
+            "model": self.model,
+            **self.extra,
+        }
