@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,25 +108,31 @@ def _decode_soundfile(source: str | Path | bytes, max_duration_s: float) -> tupl
 def _decode_ffmpeg(
     source: str | Path | bytes, label: str, max_duration_s: float, timeout_s: float
 ) -> tuple[np.ndarray, int, float | None]:
-    """Decode the first audio stream with ffmpeg to 22050 Hz mono float32."""
+    """Decode the first audio stream with ffmpeg to 22050 Hz mono float32.
+
+    Bytes go through a private temporary file, deleted at once: MP4/M4A keep their index at the
+    end, which ffmpeg cannot reach through a pipe.
+    """
+    if isinstance(source, bytes):
+        with tempfile.NamedTemporaryFile(prefix="dancecore-", suffix=".media") as tmp:
+            tmp.write(source)
+            tmp.flush()
+            return _decode_ffmpeg(tmp.name, label, max_duration_s, timeout_s)
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise AudioError(f"{label}: this format needs ffmpeg, which is not installed; install ffmpeg")
     native_sr = TARGET_SR
-    from_stdin = isinstance(source, bytes)
-    cmd = [ffmpeg, "-nostdin", "-v", "error", "-i", "pipe:0" if from_stdin else str(source),
-           "-map", "0:a:0", "-vn", "-t", f"{max_duration_s:.3f}", "-ac", "1", "-ar", str(native_sr),
-           "-f", "f32le", "pipe:1"]
+    cmd = [ffmpeg, "-nostdin", "-v", "error", "-i", str(source), "-map", "0:a:0", "-vn",
+           "-t", f"{max_duration_s:.3f}", "-ac", "1", "-ar", str(native_sr), "-f", "f32le", "pipe:1"]
     try:
-        proc = subprocess.run(cmd, input=source if from_stdin else None, capture_output=True,
-                              timeout=timeout_s, check=False)
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         raise AudioError(f"{label}: decoding took longer than {timeout_s:.0f} s; "
                          "give a shorter clip or raise the time limit") from None
     if proc.returncode != 0 or not proc.stdout:
         raise AudioError(f"{label}: {_ffmpeg_problem(proc.stderr.decode(errors='replace'))}")
     samples = np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], dtype="<f4").copy()
-    return samples, native_sr, _probe_duration(source, label) if not from_stdin else None
+    return samples, native_sr, _probe_duration(source)
 
 
 def _ffmpeg_problem(stderr: str) -> str:
@@ -140,7 +147,7 @@ def _ffmpeg_problem(stderr: str) -> str:
     return f"cannot be decoded ({stderr.strip().splitlines()[-1][:120]}); check the file"
 
 
-def _probe_duration(path: str | Path, label: str) -> float | None:
+def _probe_duration(path: str | Path) -> float | None:
     """Duration of a file in seconds from ffprobe's container header, None if unknown."""
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:

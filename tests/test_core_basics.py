@@ -1,0 +1,116 @@
+"""Dances, windows, aggregation, tempo and the model file."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dancecore.aggregate import IncrementalAggregator, mean_probabilities
+from dancecore.architectures import available_archs, build_model
+from dancecore.dances import BY_ID, DANCE_IDS, nearest_by_tempo, resolve
+from dancecore.errors import ConfigError, ModelError
+from dancecore.features import FeatureSettings
+from dancecore.model import DanceModel, load_model
+from dancecore.segments import cut_windows
+from dancecore.tempo import estimate_tempo, fold_to_dance
+from dancecore.features import log_mel
+
+
+def test_ten_dances_with_competition_tempi() -> None:
+    assert len(DANCE_IDS) == 10
+    assert BY_ID["cha_cha_cha"].mpm == (30, 32) and BY_ID["cha_cha_cha"].bpm == (120, 128)
+    assert BY_ID["viennese_waltz"].meter == "3/4" and BY_ID["viennese_waltz"].bpm == (174, 180)
+    assert BY_ID["samba"].style == "latin" and BY_ID["tango"].style == "standard"
+
+
+@pytest.mark.parametrize("alias,dance_id", [
+    ("Chacha", "cha_cha_cha"), ("Cha-Cha", "cha_cha_cha"), ("Foxtrot", "slow_foxtrot"), ("Waltz", "slow_waltz"),
+    ("Slowwaltz", "slow_waltz"), ("Viennesewaltz", "viennese_waltz"), ("Pasodoble", "paso_doble"),
+    ("VW", "viennese_waltz"), ("slow_waltz", "slow_waltz"), ("Salsa", None), ("Wcswing", None)])
+def test_aliases(alias: str, dance_id: str | None) -> None:
+    assert resolve(alias) == dance_id
+
+
+def test_tempo_rule() -> None:
+    assert nearest_by_tempo(179) == "viennese_waltz"
+    assert nearest_by_tempo(86) == "slow_waltz" and nearest_by_tempo(64) == "tango"
+    assert fold_to_dance(88.0, "viennese_waltz") == 176.0
+    assert fold_to_dance(240.0, "cha_cha_cha") == 120.0
+
+
+def test_windows_stride_and_padding() -> None:
+    spec = np.random.default_rng(0).normal(size=(1000, 224)).astype(np.float32)
+    w = cut_windows(spec, 224, 200)
+    assert w.windows.shape == (4, 224, 224) and list(w.start_frames) == [0, 200, 400, 600] and not w.padded
+    np.testing.assert_array_equal(w.windows[1], spec[200:424])
+    short = cut_windows(spec[:50], 224, 200)
+    assert short.padded and short.windows.shape == (1, 224, 224)
+    assert np.all(short.windows[0, 50:] == -100.0)
+
+
+def test_incremental_aggregator_equals_offline_mean() -> None:
+    probs = np.random.default_rng(1).dirichlet(np.ones(10), size=37)
+    agg = IncrementalAggregator(10)
+    for k in range(len(probs)):
+        np.testing.assert_allclose(agg.add(probs[k]), mean_probabilities(probs[: k + 1]), rtol=0, atol=1e-15)
+    agg.reset()
+    assert agg.count == 0
+
+
+def _click_track(bpm: float, seconds: float = 30.0, sr: int = 22050) -> np.ndarray:
+    y = np.zeros(int(seconds * sr), np.float32)
+    click = np.sin(2 * np.pi * 1000 * np.arange(400) / sr) * np.hanning(400)
+    for t in np.arange(0, seconds - 0.1, 60.0 / bpm):
+        start = int(t * sr)
+        y[start:start + 400] += click
+    return y
+
+
+@pytest.mark.parametrize("bpm", [92.0, 124.0, 176.0])
+def test_tempo_of_click_tracks(bpm: float) -> None:
+    tempo = estimate_tempo(log_mel(_click_track(bpm)))
+    folded = min((tempo.bpm * f for f in (0.5, 1, 2)), key=lambda b: abs(b - bpm))
+    assert abs(folded - bpm) / bpm < 0.02
+    assert tempo.clarity > 0.5
+
+
+def test_noise_has_no_steady_beat() -> None:
+    noise = np.random.default_rng(2).normal(scale=0.1, size=22050 * 20).astype(np.float32)
+    assert estimate_tempo(log_mel(noise)).clarity < 0.2
+
+
+@pytest.mark.parametrize("arch", ["dancenet", "resnet18", "densenet161", "densenet161_16x3", "vgg16_40x3",
+                                  "resnext50_32x4d_7x7"])
+def test_build_model_outputs_logits(arch: str) -> None:
+    assert arch in available_archs()
+    net = build_model(arch, 10, in_channels=1).eval()
+    with torch.inference_mode():
+        assert net(torch.zeros(1, 1, 224, 224)).shape == (1, 10)
+
+
+def test_unknown_arch_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="unknown architecture"):
+        build_model("alexnet", 10)
+
+
+def test_model_file_round_trip(tmp_path) -> None:
+    model = DanceModel.new("dancenet", name="roundtrip", provenance={"data": "none"}, metrics={"acc": 0.0})
+    windows = np.random.default_rng(3).normal(-40, 20, size=(3, 224, 224)).astype(np.float32)
+    before = model.predict_windows(windows)
+    model.save(tmp_path / "m.pt")
+    loaded = load_model(tmp_path / "m.pt")
+    np.testing.assert_allclose(loaded.predict_windows(windows), before, atol=1e-6)
+    np.testing.assert_allclose(before.sum(axis=1), 1.0, atol=1e-6)
+    assert loaded.classes == list(DANCE_IDS) and loaded.features == FeatureSettings()
+    assert loaded.provenance == {"data": "none"} and loaded.name == "roundtrip"
+
+
+def test_bad_model_files(tmp_path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="cannot read"):
+        load_model(tmp_path / "junk.pt")
+    torch.save({"format": "other"}, tmp_path / "other.pt")
+    with pytest.raises(ModelError, match="not a dancecore model"):
+        load_model(tmp_path / "other.pt")
