@@ -1,6 +1,7 @@
 """Pictures of results: the thesis's timeline (spectrogram above a stack plot of window probabilities)."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -8,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from dancecore.dances import BY_ID, DANCE_IDS  # noqa: E402
 
@@ -19,8 +21,26 @@ def plot_timeline(path: str | Path, times_s: np.ndarray, window_probs: np.ndarra
                   title: str = "") -> Path:
     """Write a PNG: spectrogram (frames, n_mels) dB on top (if given), below a stack plot of the
     (n_windows, 10) probabilities over window start times in seconds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    timeline_figure(times_s, window_probs, spectrogram, frame_rate, title).savefig(path, dpi=110)
+    return path
+
+
+def timeline_png(times_s: np.ndarray, window_probs: np.ndarray, spectrogram: np.ndarray | None = None,
+                 frame_rate: float = 22050 / 512, title: str = "", dpi: int = 110) -> bytes:
+    """The `plot_timeline` picture as PNG bytes (for chat replies and web responses)."""
+    buffer = io.BytesIO()
+    timeline_figure(times_s, window_probs, spectrogram, frame_rate, title).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def timeline_figure(times_s: np.ndarray, window_probs: np.ndarray, spectrogram: np.ndarray | None = None,
+                    frame_rate: float = 22050 / 512, title: str = "") -> Figure:
+    """The timeline as a matplotlib Figure, built without pyplot so worker threads can draw at once."""
     rows = 2 if spectrogram is not None else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(10, 2.6 * rows + 0.6), sharex=True, squeeze=False)
+    fig = Figure(figsize=(10, 2.6 * rows + 0.6))
+    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)
     if spectrogram is not None:
         top = axes[0, 0]
         duration = spectrogram.shape[0] / frame_rate
@@ -42,8 +62,4 @@ def plot_timeline(path: str | Path, times_s: np.ndarray, window_probs: np.ndarra
         ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
