@@ -1,0 +1,1 @@
+"""Training-data generators for dancecore (see `dancecore.data.synth`)."""
