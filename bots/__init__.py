@@ -1,0 +1,1 @@
+"""Chat front ends for dancecore. `bots.discord_bot` is the Discord bot (`dancecore-bot`)."""
