@@ -111,7 +111,7 @@ def load_dataset(spec: str | Path, rules: str | Path | None = None) -> Dataset:
     return dataset
 
 
-def _audio_files(folder: Path) -> list[Path]:
+def audio_files(folder: Path) -> list[Path]:
     """Audio and video files under `folder`, recursively, sorted."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
@@ -128,7 +128,7 @@ def _load_folder(root: Path) -> Dataset:
     skipped: list[tuple[str, str]] = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
         dance_id = resolve(sub.name)
-        for file in _audio_files(sub):
+        for file in audio_files(sub):
             if dance_id is None:
                 skipped.append((str(file), f"unknown dance {sub.name}"))
             else:
@@ -183,7 +183,7 @@ def _load_with_rules(root: Path, rules_path: Path) -> Dataset:
     skipped: list[tuple[str, str]] = []
     seen: set[Path] = set()
     for source in sources:
-        for file in _audio_files(source.folder):
+        for file in audio_files(source.folder):
             file = file.absolute()
             if file in seen:
                 continue
