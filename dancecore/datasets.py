@@ -32,6 +32,7 @@ from dancecore.errors import ConfigError
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4",
                             ".webm", ".mkv", ".mov", ".wma", ".aif", ".aiff"})
 RULE_SOURCE_KEYS = frozenset({"folder", "match", "group", "dances", "case_sensitive"})
+OUT_OF_SET = "not_ballroom"  # label of recordings for none of the ten dances (negatives when evaluating rejection)
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,11 @@ class Dataset:
         return "\n".join(lines)
 
 
-def load_dataset(spec: str | Path, rules: str | Path | None = None) -> Dataset:
+def load_dataset(spec: str | Path, rules: str | Path | None = None, out_of_set: bool = False) -> Dataset:
     """Load a dataset: a folder of per-dance sub-folders, a .csv manifest, or (with `rules`, a YAML
-    file of regex labelling rules) a folder of unlabelled recordings. Raises ConfigError with a
-    one-line message when the spec cannot be used."""
+    file of regex labelling rules) a folder of unlabelled recordings. With `out_of_set`, recordings
+    labelled (or in a folder named) `not_ballroom` are kept with dance OUT_OF_SET instead of being
+    left out. Raises ConfigError with a one-line message when the spec cannot be used."""
     path = Path(spec)
     if not path.exists():
         raise ConfigError(f"dataset {spec}: no such file or folder; give a folder of dance folders or a CSV manifest")
@@ -100,9 +102,9 @@ def load_dataset(spec: str | Path, rules: str | Path | None = None) -> Dataset:
             raise ConfigError(f"dataset {spec}: labelling rules need a folder of recordings, not a file")
         dataset = _load_with_rules(path, Path(rules))
     elif path.is_dir():
-        dataset = _load_folder(path)
+        dataset = _load_folder(path, out_of_set)
     elif path.suffix.lower() == ".csv":
-        dataset = _load_manifest(path)
+        dataset = _load_manifest(path, out_of_set)
     else:
         raise ConfigError(f"dataset {spec}: not a folder or a .csv manifest; give one of those")
     if not dataset.items:
@@ -123,11 +125,11 @@ def _dance_id(name: str, where: str) -> str:
     return dance_id
 
 
-def _load_folder(root: Path) -> Dataset:
+def _load_folder(root: Path, out_of_set: bool = False) -> Dataset:
     items: list[Item] = []
     skipped: list[tuple[str, str]] = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        dance_id = resolve(sub.name)
+        dance_id = OUT_OF_SET if out_of_set and sub.name == OUT_OF_SET else resolve(sub.name)
         for file in audio_files(sub):
             if dance_id is None:
                 skipped.append((str(file), f"unknown dance {sub.name}"))
@@ -138,7 +140,7 @@ def _load_folder(root: Path) -> Dataset:
     return Dataset(items, skipped, str(root))
 
 
-def _load_manifest(csv_path: Path) -> Dataset:
+def _load_manifest(csv_path: Path, out_of_set: bool = False) -> Dataset:
     with open(csv_path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or [])
@@ -153,7 +155,8 @@ def _load_manifest(csv_path: Path) -> Dataset:
     for row in rows:
         file = Path(row["path"] or "")
         file = (file if file.is_absolute() else base / file).absolute()
-        dance_id = resolve(row["dance"] or "")
+        label = (row["dance"] or "").strip()
+        dance_id = OUT_OF_SET if out_of_set and label == OUT_OF_SET else resolve(label)
         if dance_id is None:
             skipped.append((str(file), f"unknown dance {row['dance']}"))
         elif not file.is_file():
