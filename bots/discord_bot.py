@@ -14,6 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import aiohttp
 import discord
 import torch
 from discord.ext import commands
@@ -33,6 +34,7 @@ class DanceBot(commands.Bot):
     """A commands.Bot with the DanceCog; publishes its commands at start when the config says so."""
 
     def __init__(self, config: BotConfig, service: ClassificationService, intents: discord.Intents | None = None) -> None:
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # the bot never joins voice
         super().__init__(command_prefix=commands.when_mentioned, intents=intents or bot_intents(config),
                          help_command=None, allowed_mentions=discord.AllowedMentions.none())
         self.config = config
@@ -158,6 +160,9 @@ def _serve(args: argparse.Namespace, config: BotConfig) -> int:
     except discord.LoginFailure:
         raise ConfigError("Discord rejected the token in DISCORD_TOKEN; copy a fresh one "
                           "(developer portal > Bot > Reset Token)") from None
+    except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+        raise DancecoreError(f"cannot reach Discord ({type(exc).__name__}); check this machine's internet "
+                             "connection and firewall, then start the bot again") from None
     except discord.PrivilegedIntentsRequired:
         raise ConfigError("auto_reply.channels needs the Message Content intent: turn it on in the developer "
                           "portal (Bot > Privileged Gateway Intents) or empty auto_reply.channels") from None

@@ -285,7 +285,7 @@ class ClassificationService:
 
         future.add_done_callback(finished)
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(future), timeout=self.limits.timeout_s + 1.0)
+            outcome = await asyncio.wait_for(asyncio.shield(future), timeout=self.limits.timeout_s)
         except asyncio.TimeoutError:
             return _timeout_refusal(name, self.limits.timeout_s)
         if isinstance(outcome, Answer):
