@@ -13,6 +13,7 @@ from dancecore.errors import DancecoreError
 # sub-command name -> module under dancecore.cli with `add_parser(subparsers)` and `run(args) -> int`
 COMMANDS = {
     "classify": "dancecore.cli.classify",
+    "train": "dancecore.cli.train",
     "dedupe": "dancecore.cli.dedupe",
 }
 
