@@ -35,7 +35,7 @@ def degree_pitch(plan: Plan, beat: float, token: str, low: int) -> int:
         token = token[1:]
     down = token.endswith("-")
     pitch = _root(chord, low) + chord.degree(token.rstrip("-"))
-    return pitch - 12 if down and pitch - 12 >= low - 5 else pitch
+    return pitch - 12 if down and pitch - 12 >= low else pitch
 
 
 def _velocity(level: float, accent: float = 1.0) -> int:

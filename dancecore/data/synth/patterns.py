@@ -1,7 +1,8 @@
 """Drum and percussion grooves per dance (GM drum keys on step grids, see `score.parse_grid`).
 
-Each lane repeats every len(grid)/steps_per_beat beats (a whole number of bars). Roles: "kit" layers stop in breaks and
-make room for fills; "time" layers keep time through breaks; "perc" layers stop in breaks.
+Each lane repeats every len(grid)/steps_per_beat beats (a whole number of bars). Roles: "kit"
+layers stop in breaks and make room for fills; "time" layers keep time through breaks; "perc"
+layers stop in breaks.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ GROOVES: dict[str, tuple[DrumLayer, ...]] = {
                 layer({KICK: "X...X.x.", SIDE: "..x...x.", CHH: "xoxoxoxo"})),
     "cha.pop_kit": (layer({KICK: "X...X...", CLAP: "..X...XX", CHH: "xoxoxoxo"}),
                     layer({KICK: "X..xX...", SNARE: "..X...X.", CLAP: "......XX", CHH: "x.x.x.x.", OHH: ".......x"}),
-                    layer({KICK: "X...X...", SNARE2: "..X...Xx", CHH: "xgxgxgxg xgxgxgxg"}, steps_per_beat=4)),
+                    layer({KICK: "X...X...", SNARE2: "..X...Xx", CHH: "xgxgxgxg"})),
     "cha.shaker": (layer({SHAKER: "xgog" * 4}, steps_per_beat=4, role="time", level=0.6),),
     # --- rumba (4/4, slow): clave, maracas, bongo martillo, conga tumbao with open tones on 4.
     "rumba.clave": (layer({CLAVES: "..X.X... X..X..X."}, role="time", level=0.8),

@@ -1,11 +1,12 @@
-"""FluidSynth rendering of a PrettyMIDI to mono float32 audio, one cached synth per SoundFont.
+"""FluidSynth rendering of a PrettyMIDI to mono float32 audio through a GM SoundFont.
 
-Events are applied on FluidSynth's 64-sample block grid and the synth is reset before each clip,
-so the same MIDI always renders to the same samples.
+Events are applied on FluidSynth's 64-sample block grid and every clip gets a fresh synth (the
+SoundFont itself is loaded once per process), so the same MIDI always renders to the same samples.
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 from pathlib import Path
 
@@ -34,27 +35,62 @@ def available_soundfonts() -> dict[str, str]:
     return {name: p for name, p in SOUNDFONT_PATHS.items() if Path(p).is_file()}
 
 
+FLUID_WARN, FLUID_INFO, FLUID_DBG = 2, 3, 4  # FluidSynth log levels silenced
+
+
+@functools.lru_cache(maxsize=1)
+def _lib() -> ctypes.CDLL:
+    """libfluidsynth (via pyfluidsynth) with the prototypes used here; warnings silenced."""
+    import fluidsynth  # pyfluidsynth; imported lazily (needs libfluidsynth)
+
+    lib = fluidsynth._fl
+    vp, i = ctypes.c_void_p, ctypes.c_int
+    lib.fluid_synth_write_float.argtypes = [vp, i, vp, i, i, vp, i, i]
+    lib.fluid_synth_set_interp_method.argtypes = [vp, i, i]
+    lib.fluid_synth_get_sfont_by_id.argtypes = [vp, i]
+    lib.fluid_synth_get_sfont_by_id.restype = vp
+    lib.fluid_synth_add_sfont.argtypes = [vp, vp]
+    lib.fluid_synth_remove_sfont.argtypes = [vp, vp]
+    lib.fluid_set_log_function.argtypes = [i, vp, vp]
+    for level in (FLUID_WARN, FLUID_INFO, FLUID_DBG):
+        lib.fluid_set_log_function(level, None, None)
+    return lib
+
+
+_LOADED: dict[str, tuple[object, int]] = {}  # SoundFont path -> (holder synth, fluid_sfont_t*)
+
+
+def _sfont(path: str) -> int:
+    """Pointer to a loaded SoundFont; loaded once per process by a holder synth."""
+    if path not in _LOADED:
+        import fluidsynth
+
+        lib = _lib()
+        holder = fluidsynth.Synth(channels=16)
+        sfid = holder.sfload(path)
+        if sfid < 0:
+            raise RuntimeError(f"FluidSynth could not load {path}")
+        _LOADED[path] = (holder, lib.fluid_synth_get_sfont_by_id(holder.synth, sfid))
+    return _LOADED[path][1]
+
+
 class _Synth:
-    """A FluidSynth instance with one SoundFont loaded, reverb/chorus off, linear interpolation."""
+    """A fresh FluidSynth instance for one clip (so no voice state leaks between clips) sharing an
+    already-loaded SoundFont; reverb/chorus off, linear interpolation."""
 
     def __init__(self, path: str, sr: int):
-        import fluidsynth  # pyfluidsynth; imported lazily (needs libfluidsynth)
+        import fluidsynth
 
-        lib = fluidsynth._fl
-        self._write = lib.fluid_synth_write_float
-        self._write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
-                                ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-        lib.fluid_synth_set_interp_method.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-        self.fs = fluidsynth.Synth(gain=0.25, samplerate=float(sr), **{
+        self.sfont = _sfont(path)
+        self.lib = _lib()
+        self.fs = fluidsynth.Synth(gain=0.25, samplerate=float(sr), channels=16, **{
             "synth.reverb.active": 0, "synth.chorus.active": 0, "synth.polyphony": 96})
-        self.sfid = self.fs.sfload(path)
-        if self.sfid < 0:
-            raise RuntimeError(f"FluidSynth could not load {path}")
-        lib.fluid_synth_set_interp_method(self.fs.synth, -1, 1)
+        self.sfid = self.lib.fluid_synth_add_sfont(self.fs.synth, self.sfont)
+        self.lib.fluid_synth_set_interp_method(self.fs.synth, -1, 1)
 
     def write(self, left: np.ndarray, right: np.ndarray) -> None:
         """Render len(left) samples into the two float32 arrays."""
-        self._write(self.fs.synth, len(left), left.ctypes.data, 0, 1, right.ctypes.data, 0, 1)
+        self.lib.fluid_synth_write_float(self.fs.synth, len(left), left.ctypes.data, 0, 1, right.ctypes.data, 0, 1)
 
     def select(self, channel: int, bank: int, program: int) -> None:
         """Select a preset, falling back to bank 0 (or drum kit 0) if the SoundFont lacks it."""
@@ -62,15 +98,10 @@ class _Synth:
             fallback = (128, 0) if bank == 128 else (0, program)
             self.fs.program_select(channel, self.sfid, *fallback)
 
-
-_SYNTHS: dict[tuple[str, int], _Synth] = {}
-
-
-def _synth(path: str, sr: int) -> _Synth:
-    key = (path, sr)
-    if key not in _SYNTHS:
-        _SYNTHS[key] = _Synth(path, sr)
-    return _SYNTHS[key]
+    def close(self) -> None:
+        """Detach the shared SoundFont and free the synth."""
+        self.lib.fluid_synth_remove_sfont(self.fs.synth, self.sfont)
+        self.fs.delete()
 
 
 def _events(pm: pretty_midi.PrettyMIDI, sr: int, n_blocks: int) -> tuple[list[tuple[int, int, int, int, int]], dict]:
@@ -99,31 +130,30 @@ def _events(pm: pretty_midi.PrettyMIDI, sr: int, n_blocks: int) -> tuple[list[tu
 
 def render_midi(pm: pretty_midi.PrettyMIDI, soundfont: str, duration_s: float, sr: int = 22050) -> np.ndarray:
     """Mono float32 audio of the first `duration_s` seconds of a PrettyMIDI through a SoundFont file."""
-    synth = _synth(soundfont, sr)
     n = int(round(duration_s * sr))
     n_blocks = -(-n // BLOCK)
-    fs = synth.fs
-    fs.system_reset()
     events, setup = _events(pm, sr, n_blocks)
-    for ch, (bank, program, volume) in setup.items():
-        synth.select(ch, bank, program)
-        fs.cc(ch, 7, volume)
     left = np.zeros(n_blocks * BLOCK, np.float32)
     right = np.zeros(n_blocks * BLOCK, np.float32)
-    pos = 0
-    for block, is_on, ch, pitch, vel in events:
-        if block > pos:
-            end = min(block, n_blocks)
-            synth.write(left[pos * BLOCK:end * BLOCK], right[pos * BLOCK:end * BLOCK])
-            pos = end
-        if pos >= n_blocks:
-            break
-        if is_on:
-            fs.noteon(ch, pitch, vel)
-        else:
-            fs.noteoff(ch, pitch)
-    if pos < n_blocks:
-        synth.write(left[pos * BLOCK:], right[pos * BLOCK:])
-    for ch in range(16):
-        fs.all_sounds_off(ch)
+    synth = _Synth(soundfont, sr)
+    try:
+        for ch, (bank, program, volume) in setup.items():
+            synth.select(ch, bank, program)
+            synth.fs.cc(ch, 7, volume)
+        pos = 0
+        for block, is_on, ch, pitch, vel in events:
+            if block > pos:
+                end = min(block, n_blocks)
+                synth.write(left[pos * BLOCK:end * BLOCK], right[pos * BLOCK:end * BLOCK])
+                pos = end
+            if pos >= n_blocks:
+                break
+            if is_on:
+                synth.fs.noteon(ch, pitch, vel)
+            else:
+                synth.fs.noteoff(ch, pitch)
+        if pos < n_blocks:
+            synth.write(left[pos * BLOCK:], right[pos * BLOCK:])
+    finally:
+        synth.close()
     return (0.5 * (left + right))[:n]
