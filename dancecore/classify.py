@@ -54,12 +54,19 @@ class Classifier:
 
     def analyse_audio(self, audio: Audio, label: str) -> Analysis:
         """Classify decoded audio (mono float32 at the model's rate)."""
-        spectrogram = log_mel(audio.samples, self.model.features)
+        return self.analyse_spectrogram(log_mel(audio.samples, self.model.features), label, audio)
+
+    def analyse_spectrogram(self, spectrogram: np.ndarray, label: str, audio: Audio | None = None) -> Analysis:
+        """Classify a (frames, n_mels) dB spectrogram made with the model's feature settings (e.g. read
+        from the feature cache); `audio`, when given, supplies the durations and truncation flag."""
+        spectrogram = np.asarray(spectrogram, dtype=np.float32)
         cut = cut_windows(spectrogram, self.model.window_frames, self.stride_frames, self.model.features.amin_db)
         window_probs = self.window_probabilities(cut.windows)
         song = mean_probabilities(window_probs)
         tempo = estimate_tempo(spectrogram, self.model.features)
         result = self._result(label, audio, song, cut.start_frames, window_probs, tempo.bpm, tempo.clarity)
+        if audio is None:  # duration from the frame count (1 + n_samples // hop frames)
+            result.duration_s = (len(spectrogram) - 1) / self.model.features.frame_rate
         result.padded = cut.padded
         return Analysis(spectrogram=spectrogram, start_frames=cut.start_frames, window_probs=window_probs,
                         result=result)
@@ -70,7 +77,7 @@ class Classifier:
         order = [self.model.classes.index(d) for d in DANCE_IDS]
         return probs[:, order]
 
-    def _result(self, label: str, audio: Audio, song: np.ndarray, start_frames: np.ndarray,
+    def _result(self, label: str, audio: Audio | None, song: np.ndarray, start_frames: np.ndarray,
                 window_probs: np.ndarray, raw_bpm: float, clarity: float) -> Result:
         seconds_per_frame = self.model.features.hop_length / self.model.features.sr
         timeline = [{"start_s": round(float(s) * seconds_per_frame, 3),
@@ -80,8 +87,10 @@ class Classifier:
         top = max(probabilities, key=probabilities.__getitem__)
         result = Result(path=label, probabilities=probabilities, timeline=timeline,
                         tempo_bpm=fold_to_dance(raw_bpm, top), tempo_clarity=clarity,
-                        duration_s=audio.duration_s, model={"name": self.model.name, "arch": self.model.arch},
-                        source_duration_s=audio.source_duration_s, truncated=audio.truncated)
+                        duration_s=audio.duration_s if audio else 0.0,
+                        model={"name": self.model.name, "arch": self.model.arch},
+                        source_duration_s=audio.source_duration_s if audio else None,
+                        truncated=audio.truncated if audio else False)
         result.not_sure_reason = self._doubt(result)
         result.not_sure = result.not_sure_reason is not None
         return result
