@@ -15,6 +15,7 @@ COMMANDS = {
     "classify": "dancecore.cli.classify",
     "train": "dancecore.cli.train",
     "dedupe": "dancecore.cli.dedupe",
+    "live": "dancecore.cli.live",
 }
 
 

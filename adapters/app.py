@@ -1,0 +1,96 @@
+"""Wires a configuration into a running adapter: model, source, engine, tracker, announcers."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import BinaryIO
+
+import torch
+
+from adapters.announcers import Announcer, Announcers
+from adapters.announcers.console import ConsoleAnnouncer
+from adapters.announcers.osc import OscAnnouncer
+from adapters.config import AdapterConfig, parse_host_port
+from adapters.engine import Engine, WindowStream
+from adapters.events import Event
+from adapters.sources import Source, make_source
+from adapters.tracker import Tracker
+from dancecore.classify import Classifier
+from dancecore.model import load_model
+
+
+def build_announcers(config: AdapterConfig) -> list[Announcer]:
+    """The announcers the configuration turns on (console, one OSC per target, MIDI)."""
+    announcers: list[Announcer] = []
+    if config.console.enabled:
+        c = config.console
+        announcers.append(ConsoleAnnouncer(c.json_lines, c.speak, c.speak_command, c.speak_template))
+    for target in config.osc.targets:
+        host, port = parse_host_port(target)
+        announcers.append(OscAnnouncer(host, port, config.osc.prefix))
+    if config.midi.port is not None:
+        from adapters.announcers.midi import MidiAnnouncer  # rtmidi only when MIDI is used
+
+        announcers.append(MidiAnnouncer(config.midi))
+    return announcers
+
+
+class LiveAdapter:
+    """The whole adapter. `start()` opens everything (clear errors if something cannot open),
+    `run(duration_s)` blocks until the source ends, the time is up or `stop()` is called.
+    `extra` announcers (in-process listeners: tests, benchmarks) get every event too."""
+
+    def __init__(self, config: AdapterConfig, classifier: Classifier | None = None, source: Source | None = None,
+                 stdin: BinaryIO | None = None, extra: list[Announcer] | None = None) -> None:
+        torch.set_num_threads(config.engine.threads)
+        self.config = config
+        self.classifier = classifier or Classifier(load_model(config.model))
+        model = self.classifier.model
+        self.announcers = Announcers(build_announcers(config) + list(extra or []))
+        try:
+            self.source = source or make_source(config.source, model.features.sr, stdin)
+        except BaseException:
+            self.announcers.close()
+            raise
+        self.stream = WindowStream(self.classifier, config.engine)
+        self.tracker = Tracker(config.tracker, self.stream.hop_s, model.reject,
+                               {"name": model.name, "arch": model.arch}, label=self.source.label)
+        self.events: list[Event] = []
+        self.engine = Engine(self.source, self.stream, self.tracker, self._on_event, config.source.ring_s)
+        self._stop_requested = threading.Event()
+        self._stopped = threading.Event()
+
+    def _on_event(self, event: Event) -> None:
+        self.events.append(event)
+        self.announcers(event)
+
+    def start(self) -> None:
+        try:
+            self.engine.start()
+        except BaseException:
+            self.announcers.close()
+            raise
+
+    def run(self, duration_s: float | None = None) -> None:
+        """Block until the source finishes, `duration_s` passes or `request_stop()`; then shut down."""
+        deadline = None if duration_s is None else time.monotonic() + duration_s
+        try:
+            while not self._stop_requested.wait(0.2):
+                if self.engine.wait(0) or (deadline is not None and time.monotonic() >= deadline):
+                    break
+        finally:
+            self.stop()
+        if self.engine.error is not None:
+            raise self.engine.error
+
+    def request_stop(self) -> None:
+        """Ask `run` to return (safe from a signal handler or another thread)."""
+        self._stop_requested.set()
+
+    def stop(self) -> None:
+        """Stop audio, deliver the queued events, close the announcers (idempotent)."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.engine.stop()
+        self.announcers.close()

@@ -1,0 +1,224 @@
+"""The live engine: ring buffer -> resampling -> streaming log-mel -> a window every hop -> model
+-> tracker -> announcers, on one worker thread so the audio callback never waits.
+
+`WindowStream` is the synchronous core (audio in, Observations out) shared by the engine, the
+tests and the benchmark: window k covers spectrogram frames [k*hop, k*hop + 224), exactly what
+`cut_windows(log_mel(audio), 224, hop)` gives offline, scored by the same Classifier method.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import soxr
+
+from adapters.config import EngineConfig
+from adapters.events import Event
+from adapters.ring import RingBuffer
+from adapters.sources import Source
+from adapters.tracker import Observation, Tracker
+from dancecore.classify import Classifier
+from dancecore.features import StreamingLogMel
+from dancecore.tempo import estimate_tempo
+
+log = logging.getLogger(__name__)
+
+QUIET_FRACTION = 0.5   # a frame is "quiet" below this share of the recent mean RMS (Scheirer & Slaney 1997)
+LEVEL_BLOCK_S = 0.25   # the window's level profile is measured in blocks of this length, seconds
+
+
+class WindowStream:
+    """Audio at the model's rate in, one Observation per hop out (once a full window exists).
+
+    Keeps the last frames needed for a window, the tempo span and the talk span, and the last
+    `rhythm_audio_s` seconds of audio for the scorer.
+    """
+
+    def __init__(self, classifier: Classifier, config: EngineConfig) -> None:
+        self.classifier = classifier
+        features = classifier.model.features
+        self.features = features
+        self.window_frames = classifier.model.window_frames
+        self.hop_frames = max(1, round(config.hop_s * features.frame_rate))
+        self.tempo_frames = round(config.tempo_s * features.frame_rate)
+        self.talk_frames = round(config.talk_s * features.frame_rate)
+        self.keep_frames = max(self.window_frames, self.tempo_frames, self.talk_frames)
+        self.window_samples = self.window_frames * features.hop_length
+        self.keep_samples = max(round(config.rhythm_audio_s * features.sr), self.window_samples,
+                                (self.hop_frames + 4) * features.hop_length)
+        self.level_block = round(LEVEL_BLOCK_S * features.sr)
+        self._logmel = StreamingLogMel(features)
+        self._frames = np.zeros((0, features.n_mels), dtype=np.float32)
+        self._first_frame = 0          # absolute index of self._frames[0]
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._first_sample = 0         # absolute index of self._audio[0]
+        self.windows = 0               # windows scored so far
+
+    @property
+    def hop_s(self) -> float:
+        """Seconds between windows (a whole number of frames)."""
+        return self.hop_frames * self.features.hop_length / self.features.sr
+
+    def push(self, samples: np.ndarray) -> list[Observation]:
+        """Add mono float32 samples at the model's rate; return an Observation per completed window."""
+        samples = np.asarray(samples, dtype=np.float32)
+        self._audio = np.concatenate([self._audio, samples])
+        frames = self._logmel.push(samples)
+        self._frames = np.concatenate([self._frames, frames])
+        out = []
+        while self._next_end() <= self._first_frame + len(self._frames):
+            out.append(self._observe(self._next_end()))
+            self.windows += 1
+        self._trim()
+        return out
+
+    def _next_end(self) -> int:
+        return self.windows * self.hop_frames + self.window_frames
+
+    def _observe(self, end: int) -> Observation:
+        """Score the window ending at absolute frame `end` and measure level, tempo and talk."""
+        local_end = end - self._first_frame
+        window = self._frames[local_end - self.window_frames:local_end]
+        audio_end = end * self.features.hop_length - self._first_sample   # the window's last sample
+        recent_audio = self._audio[max(0, audio_end - self.keep_samples):audio_end]
+        tempo = estimate_tempo(self._frames[max(0, local_end - self.tempo_frames):local_end], self.features)
+        n_blocks = self.window_samples // self.level_block
+        span = recent_audio[-n_blocks * self.level_block:]
+        span = np.concatenate([np.zeros(n_blocks * self.level_block - len(span), np.float32), span])
+        return Observation(
+            t_s=end * self.features.hop_length / self.features.sr,
+            probs=self.score(window, recent_audio),
+            rms_dbfs=float(level_dbfs(recent_audio[-self.hop_frames * self.features.hop_length:])),
+            bpm=tempo.bpm, clarity=tempo.clarity,
+            low_energy_ratio=low_energy_ratio(self._frames[max(0, local_end - self.talk_frames):local_end]),
+            levels_dbfs=level_dbfs(span.reshape(n_blocks, self.level_block)),
+            level_block_s=self.level_block / self.features.sr)
+
+    def score(self, window: np.ndarray, recent_audio: np.ndarray) -> np.ndarray:
+        """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window, from the same Classifier
+        method as offline. `recent_audio` (up to rhythm_audio_s seconds ending with the window, at the
+        model's rate) is where a rhythm branch that needs raw audio gets its input."""
+        return self.classifier.window_probabilities(window[None])[0]
+
+    def _trim(self) -> None:
+        """Drop frames and samples no later window can need."""
+        next_start = self._next_end() - self.keep_frames
+        drop = max(0, next_start - self._first_frame)
+        if drop:
+            self._frames = self._frames[drop:]
+            self._first_frame += drop
+        keep_from = self._next_end() * self.features.hop_length - self.keep_samples
+        drop = max(0, keep_from - self._first_sample)
+        if drop:
+            self._audio = self._audio[drop:]
+            self._first_sample += drop
+
+
+def level_dbfs(samples: np.ndarray) -> np.ndarray:
+    """RMS level in dB full scale (a full-scale sine is -3 dB) over the last axis; -120 for digital silence."""
+    power = np.mean(np.square(samples, dtype=np.float64), axis=-1)
+    return 10.0 * np.log10(power + 1e-12)
+
+
+def low_energy_ratio(frames_db: np.ndarray) -> float:
+    """Share of frames whose RMS is below half the mean RMS of `frames_db` ((frames, n_mels) dB):
+    speech, with its pauses between words, scores high; music, continuous, low."""
+    if len(frames_db) == 0:
+        return 0.0
+    rms = np.sqrt((10.0 ** (frames_db.astype(np.float64) / 10.0)).sum(axis=1))
+    return float(np.mean(rms < QUIET_FRACTION * rms.mean()))
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """For the status line: stream time (s), tracker phase and dance, confidence (0..1), tempo (BPM),
+    audio dropped in the ring (s) and its overruns, device overflows and reopens, source state."""
+
+    stream_s: float
+    phase: str
+    dance: str | None
+    confidence: float
+    bpm: float
+    dropped_s: float
+    overruns: int
+    overflows: int
+    reopens: int
+    source_state: str
+
+
+class Engine:
+    """Runs a Source through a WindowStream and a Tracker on a worker thread, handing events to
+    `on_event` (which must not block for long: announcers queue their work)."""
+
+    def __init__(self, source: Source, stream: WindowStream, tracker: Tracker,
+                 on_event: Callable[[Event], None], ring_s: float = 20.0) -> None:
+        self.source = source
+        self.stream = stream
+        self.tracker = tracker
+        self.on_event = on_event
+        self.ring_s = ring_s
+        self.ring: RingBuffer | None = None
+        self._resampler: soxr.ResampleStream | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._samples = 0          # samples at the model rate processed
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        """Open the source and start the worker; raises the source's DancecoreError if it cannot open."""
+        self.source.open()
+        self.ring = RingBuffer(max(1, int(self.ring_s * self.source.rate)))
+        self.source.start(self.ring)
+        model_rate = self.stream.features.sr
+        if self.source.rate != model_rate:
+            self._resampler = soxr.ResampleStream(self.source.rate, model_rate, 1, dtype="float32", quality="HQ")
+        self._thread = threading.Thread(target=self._work, name="dancecore-engine", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        assert self.ring is not None
+        chunk = max(1, self.source.rate // 10)
+        try:
+            while not self._stop.is_set():
+                samples = self.ring.read(chunk, timeout_s=0.1)
+                if len(samples) == 0:
+                    if self.source.finished and len(self.ring) == 0:
+                        break
+                    continue
+                if self._resampler is not None:
+                    samples = self._resampler.resample_chunk(samples)
+                self._samples += len(samples)
+                for obs in self.stream.push(samples):
+                    for event in self.tracker.update(obs):
+                        self.on_event(event)
+        except BaseException as exc:  # reported by wait(); the worker must not die silently
+            self.error = exc
+            log.exception("live engine stopped")
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait for the worker to end (source finished, or stopped); True if it ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the source and the worker."""
+        self._stop.set()
+        self.source.stop()
+        self.wait(5)
+
+    def status(self) -> EngineStatus:
+        ring = self.ring
+        rate = max(1, self.source.rate)
+        event = self.tracker.last_event
+        return EngineStatus(
+            stream_s=self._samples / self.stream.features.sr, phase=self.tracker.phase, dance=self.tracker.announced,
+            confidence=self.tracker.confidence,
+            bpm=event.tempo_bpm if event is not None and self.tracker.announced else 0.0,
+            dropped_s=(ring.dropped / rate) if ring else 0.0, overruns=ring.overruns if ring else 0,
+            overflows=self.source.overflows, reopens=self.source.reopens, source_state=self.source.state)

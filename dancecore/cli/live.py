@@ -1,0 +1,108 @@
+"""`dancecore live`: listen to what is playing and announce the dance over OSC, MIDI and the console.
+
+The adapter lives in the `adapters` package (extra `dancecore[live]`); it is imported only when
+this command runs, so the core never depends on it.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+from dancecore.errors import DancecoreError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "live", help="announce the dance of what is playing (OSC, MIDI, console)",
+        description="Listen to an input, the computer's own output (monitor), a file or stdin, and announce "
+                    "each song's dance a few seconds in. Options come from --config (see configs/adapter.yaml); "
+                    "flags override them. Ctrl-C stops.")
+    p.add_argument("--config", metavar="YAML", help="adapter configuration (default: built-in defaults)")
+    p.add_argument("--list-devices", action="store_true", help="list input devices and loopback choices, then exit")
+    p.add_argument("--source", metavar="SRC", help="monitor (what this computer plays; monitor:SINK for another "
+                   "output), default, a device NAME or INDEX, file:PATH (played in real time), or stdin (raw PCM)")
+    p.add_argument("--osc", action="append", metavar="HOST:PORT", help="send OSC there (repeat for several targets)")
+    p.add_argument("--osc-prefix", metavar="PATH", help="OSC address prefix (default /dancecore)")
+    p.add_argument("--midi", metavar="PORT", help="MIDI out: a virtual port of that name, or an existing port containing it")
+    p.add_argument("--midi-api", choices=["auto", "alsa", "jack", "coremidi", "winmm"], help="MIDI system")
+    p.add_argument("--midi-channel", type=int, metavar="N", help="MIDI channel 1-16")
+    p.add_argument("--midi-clock", action="store_true", help="send MIDI clock at the detected tempo")
+    p.add_argument("--json", action="store_true", help="print events as JSON lines (classify's schema + live fields)")
+    p.add_argument("--speak", action="store_true", help="say each dance through text-to-speech (espeak-ng)")
+    p.add_argument("--quiet", action="store_true", help="print no event lines")
+    p.add_argument("--status", choices=["auto", "on", "off"], help="status line (default: on a terminal)")
+    p.add_argument("--model", metavar="PATH", help="model file (default: the model shipped in the package)")
+    p.add_argument("--hop", type=float, metavar="S", help="score a new window every S seconds (default 1)")
+    p.add_argument("--min-confidence", type=float, metavar="P", help="announce from this probability (default: the model's)")
+    p.add_argument("--speed", type=float, metavar="X", help="file:/stdin pacing: 1 = real time, 0 = as fast as possible")
+    p.add_argument("--rate", type=int, metavar="HZ", help="device rate to open, or the rate of PCM on stdin")
+    p.add_argument("--channels", type=int, metavar="N", help="device channels to open, or channels of PCM on stdin")
+    p.add_argument("--stdin-format", choices=["s16le", "s32le", "f32le"], help="sample format of PCM on stdin")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.set_defaults(run=run)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The configuration options the flags set (nested like the YAML)."""
+    flags: dict[str, dict[str, Any]] = {"source": {}, "osc": {}, "midi": {}, "console": {}, "engine": {}, "tracker": {}}
+    for flag, section, key in [("source", "source", "name"), ("osc", "osc", "targets"), ("osc_prefix", "osc", "prefix"),
+                               ("midi", "midi", "port"), ("midi_api", "midi", "api"), ("midi_channel", "midi", "channel"),
+                               ("hop", "engine", "hop_s"), ("min_confidence", "tracker", "min_confidence"),
+                               ("speed", "source", "speed"), ("rate", "source", "rate"), ("channels", "source", "channels"),
+                               ("stdin_format", "source", "stdin_format")]:
+        value = getattr(args, flag)
+        if value is not None:
+            flags[section][key] = value
+    if args.midi_clock:
+        flags["midi"]["clock"] = True
+    if args.json:
+        flags["console"]["json"] = True
+    if args.speak:
+        flags["console"]["speak"] = True
+    if args.quiet:
+        flags["console"]["enabled"] = False
+    out: dict[str, Any] = {section: values for section, values in flags.items() if values}
+    if args.model is not None:
+        out["model"] = args.model
+    if args.status is not None:
+        out["status"] = args.status
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from adapters.app import LiveAdapter
+        from adapters.config import load_config, with_overrides
+        from adapters.devices import describe_devices, open_portaudio, pyaudio_module
+        from adapters.status import StatusLine, format_status
+    except ImportError as exc:
+        raise DancecoreError(f"dancecore live needs the live extras ({exc.name} is missing); "
+                             "run `pip install \"dancecore[live]\"`") from None
+    config = with_overrides(load_config(args.config), overrides(args))
+    if args.list_devices:
+        pa = open_portaudio(pyaudio_module(loopback=config.source.name.startswith("monitor")))
+        try:
+            print(describe_devices(pa))
+        finally:
+            pa.terminate()
+        return 0
+    if args.duration is not None and args.duration <= 0:
+        raise DancecoreError(f"--duration must be a positive number of seconds, got {args.duration}")
+    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None)
+    adapter.start()
+    print(f"dancecore live: listening to {adapter.source.label} with model {adapter.classifier.model.name} "
+          f"(a window every {adapter.stream.hop_s:.2f} s); Ctrl-C stops", file=sys.stderr, flush=True)
+    previous = {sig: signal.signal(sig, lambda *_: adapter.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with StatusLine(adapter.engine, config.status) as status:
+            adapter.run(args.duration)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    dances = sum(1 for e in adapter.events if e.to_dict()["event"] == "dance")
+    failed = ", ".join(f"{name} failed {n}x" for name, n in adapter.announcers.failures.items() if n)
+    print(f"dancecore live: stopped; {dances} announcement(s); {format_status(adapter.engine.status(), status.cpu.update())}"
+          + (f"; {failed}" if failed else ""), file=sys.stderr, flush=True)
+    return 0
