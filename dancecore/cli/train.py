@@ -82,6 +82,8 @@ def run_train(args: argparse.Namespace) -> int:
     config = load_config(args.config).with_overrides(explicit, "command line")
     dataset, config, state = prepare(args.dataset, args.out, config, explicit, args.resume)
     result = train(dataset, config, args.out, state=state, cache_dir=args.cache, command=sys.argv)
+    if not result.main:
+        return 0
     if result.best_epoch is None:
         print(f"trained {len(result.rows)} epochs; no model saved", file=sys.stderr)
         return 1

@@ -54,4 +54,4 @@ def provenance(config: dict[str, Any], dataset: dict[str, Any], val_dataset: dic
     return {"command": " ".join(command if command is not None else sys.argv), "config": config,
             "dataset": dataset, "val_dataset": val_dataset, "git_commit": git_commit(),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "device": device,
-            "world_size": world_size, "torch": torch.__version__}
+            "world_size": world_size, "torch": str(torch.__version__)}

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_curves(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
@@ -23,6 +24,7 @@ def plot_curves(rows: list[dict[str, Any]], path: str | Path, title: str = "") -
     loss_ax.set(xlabel="epoch", ylabel="NLL loss", title="loss")
     acc_ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="accuracy")
     for ax in (loss_ax, acc_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     if title:

@@ -88,12 +88,14 @@ class Progress:
 
 @dataclass
 class TrainResult:
-    """Outcome of `train`: the run files, the best epoch (1-based) and its metrics, the log rows."""
+    """Outcome of `train`: the run files, the best epoch (1-based) and its metrics, the log rows;
+    main: False in the other ranks of a torchrun job (which write nothing)."""
 
     files: RunFiles
     best_epoch: int | None
     metrics: dict[str, Any]
     rows: list[dict[str, Any]]
+    main: bool = True
 
 
 class Interrupted(KeyboardInterrupt):
@@ -155,7 +157,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
         files.config.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
         files.dataset.write_text(train_set.report(10**6) + "\n\nvalidation\n" +
                                  (val_set.report(10**6) if val_set else "none") + "\n")
-        say(train_set.report() + ("\nvalidation " + val_set.report(5) if val_set else "\nno validation set"))
+        say(train_set.report(5) + ("\nvalidation " + val_set.report(5) if val_set else "\nno validation set"))
     source, labels, val = _cached(train_set, val_set, config, cache_dir, runtime, say)
     sampler = BalancedSampler(labels, source.n_frames(), config.batch_size, config.seed, runtime.rank)
 
@@ -229,7 +231,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
             if runtime.is_main:
                 save_state(files.last, snapshot())
     best = progress.rows[progress.best_epoch - 1] if progress.best_epoch else {}
-    return TrainResult(files, progress.best_epoch, best, progress.rows)
+    return TrainResult(files, progress.best_epoch, best, progress.rows, runtime.is_main)
 
 
 def _end_epoch(progress: Progress, config: TrainConfig, model: DanceModel, network: torch.nn.Module,
