@@ -15,7 +15,9 @@ COMMANDS = {
     "classify": "dancecore.cli.classify",
     "train": "dancecore.cli.train",
     "dedupe": "dancecore.cli.dedupe",
+    "evaluate": "dancecore.cli.evaluate",
     "live": "dancecore.cli.live",
+    "serve": "dancecore.cli.serve",
 }
 
 

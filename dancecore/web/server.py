@@ -1,0 +1,85 @@
+"""Serving the web app with uvicorn on a socket bound first (so a taken port is a clear one-line
+error, and port 0 picks a free one), in the foreground or on a background thread."""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+
+import uvicorn
+from fastapi import FastAPI
+
+from dancecore.errors import DancecoreError
+
+SHUTDOWN_GRACE_S = 2.0   # open marquee streams never end by themselves: close them after this
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port (port 0: any free port); DancecoreError when it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise DancecoreError(f"cannot listen on {host}:{port} ({reason}); pick another --port, or --host "
+                             "0.0.0.0 for every network interface") from None
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebServer:
+    """An app served by uvicorn on host:port. `run()` blocks (Ctrl-C stops it); `start()`/`stop()`
+    run it on a daemon thread, e.g. inside `dancecore live --serve` or a test."""
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+        self.socket = bind(host, port)
+        self.host = host
+        self.port: int = self.socket.getsockname()[1]
+        config = uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:8000 (an unspecified host is shown as this machine's loopback)."""
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{shown}]:{self.port}" if ":" in shown else f"http://{shown}:{self.port}"
+
+    def run(self) -> None:
+        """Serve until interrupted."""
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.socket.close()
+
+    def start(self, timeout_s: float = 30.0) -> "WebServer":
+        """Serve on a background thread; returns once it accepts connections (DancecoreError if it
+        does not within `timeout_s`)."""
+        self._thread = threading.Thread(target=self.run, name="dancecore-web", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise DancecoreError(f"the web server on {self.url} did not start; run with --debug for details")
+            time.sleep(0.05)
+        return self
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Ask the background server to finish and wait for it."""
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout_s)
