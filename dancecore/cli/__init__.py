@@ -16,7 +16,6 @@ COMMANDS = {
     "train": "dancecore.cli.train",
     "dedupe": "dancecore.cli.dedupe",
     "evaluate": "dancecore.cli.evaluate",
-    "evaluate": "dancecore.cli.evaluate",
     "live": "dancecore.cli.live",
     "serve": "dancecore.cli.serve",
 }
