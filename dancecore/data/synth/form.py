@@ -75,13 +75,6 @@ class Plan:
             return float("inf"), self.chords[-1]
         return self.chord_starts[i], self.chords[i]
 
-    def section_at_bar(self, bar: int) -> Section:
-        """The section containing a bar."""
-        for s in self.sections:
-            if s.start_bar <= bar < s.start_bar + s.bars:
-                return s
-        return self.sections[-1]
-
 
 def _sequence(rng: np.random.Generator, min_bars: int, phrase: int) -> list[tuple[str, int]]:
     """Section kinds and lengths (bars) adding up to at least `min_bars` before the ending."""

@@ -99,11 +99,6 @@ def parse_roman(symbol: str, tonic: int) -> Chord:
     return Chord(root, quality)
 
 
-def progression(text: str, tonic: int) -> list[Chord]:
-    """Chords of a space-separated roman-numeral progression."""
-    return [parse_roman(s, tonic) for s in text.split()]
-
-
 def scale_pitch(tonic: int, scale: tuple[int, ...], step: int, base: int = 60) -> int:
     """MIDI pitch of diatonic step `step` (0 = tonic in the octave at or above `base` - 6)."""
     octave, idx = divmod(step, len(scale))
