@@ -41,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", type=int, metavar="N", help="device channels to open, or channels of PCM on stdin")
     p.add_argument("--stdin-format", choices=["s16le", "s32le", "f32le"], help="sample format of PCM on stdin")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--serve", metavar="HOST:PORT", help="also serve the web page and the full-screen marquee "
+                   "(/marquee) from this process (needs the web extra)")
+    p.add_argument("--feed", metavar="URL", help="show each dance on the marquee of a running `dancecore serve` at URL")
+    p.add_argument("--feed-token", metavar="TOKEN", help="the server's feed token (default $DANCECORE_FEED_TOKEN)")
     p.set_defaults(run=run)
 
 
@@ -73,6 +77,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        from adapters.announcers.web import serve_marquee, web_announcers
         from adapters.app import LiveAdapter
         from adapters.config import load_config, with_overrides
         from adapters.devices import describe_devices, open_portaudio, pyaudio_module
@@ -90,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.duration is not None and args.duration <= 0:
         raise DancecoreError(f"--duration must be a positive number of seconds, got {args.duration}")
-    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None)
+    web = web_announcers(args.serve, args.feed, args.feed_token)
+    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None, extra=web)
+    if url := serve_marquee(web, adapter.classifier):
+        print(f"dancecore live: marquee at {url}/marquee", file=sys.stderr, flush=True)
     adapter.start()
     print(f"dancecore live: listening to {adapter.source.label} with model {adapter.classifier.model.name} "
           f"(a window every {adapter.stream.hop_s:.2f} s); Ctrl-C stops", file=sys.stderr, flush=True)

@@ -13,8 +13,8 @@ from dancecore.errors import DancecoreError
 from dancecore.model import load_model
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
 from dancecore.service import ClassificationService, ServiceLimits
+from dancecore.web.events import FEED_TOKEN_ENV
 
-FEED_TOKEN_ENV = "DANCECORE_FEED_TOKEN"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,20 +54,19 @@ def run(args: argparse.Namespace) -> int:
     overrides = {name: value for name, value in (("workers", args.workers), ("queue_size", args.queue),
                                                  ("cooldown_s", args.cooldown)) if value is not None}
     limits = dataclasses.replace(limits, **overrides)
+    server = WebServer(args.host, args.port, log_level="debug" if args.debug else "warning")
     model = load_model(args.model)
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // limits.workers))
     classifier = Classifier(model, stride_frames=args.stride, max_duration_s=limits.max_duration_s,
                             timeout_s=limits.timeout_s)
     service = ClassificationService(classifier, limits, timeline=False)
-    server = WebServer(create_app(service, feed_token=args.feed_token), args.host, args.port,
-                       log_level="debug" if args.debug else "warning")
     if not is_loopback(args.host) and not args.feed_token:
         print(f"dancecore: note: anyone who can reach {args.host}:{server.port} can post live events; "
               f"set --feed-token (or ${FEED_TOKEN_ENV}) to stop that", file=sys.stderr)
     print(f"dancecore: serving {server.url}/ (marquee {server.url}/marquee, API {server.url}/docs) "
           f"with model {model.name}; Ctrl-C stops", flush=True)
     try:
-        server.run()
+        server.run(create_app(service, feed_token=args.feed_token))
     finally:
         service.close()
     return 0

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator
 
 from dancecore.dances import DANCE_IDS
 
+FEED_TOKEN_ENV = "DANCECORE_FEED_TOKEN"   # environment variable with the token for POSTing live events
 LISTENER_QUEUE = 32           # events buffered per listener before the oldest are dropped
 LIVE_EVENTS = ("dance", "silence", "stopped")
 WAITING: dict[str, Any] = {"event": "waiting"}   # the state before any live event arrived

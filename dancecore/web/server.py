@@ -41,16 +41,16 @@ def is_loopback(host: str) -> bool:
 
 
 class WebServer:
-    """An app served by uvicorn on host:port. `run()` blocks (Ctrl-C stops it); `start()`/`stop()`
-    run it on a daemon thread, e.g. inside `dancecore live --serve` or a test."""
+    """uvicorn on host:port, bound at once (so a taken port fails before anything else starts).
+    `run(app)` blocks (Ctrl-C stops it); `start(app)`/`stop()` serve on a daemon thread, e.g. inside
+    `dancecore live --serve` or a test."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
         self.socket = bind(host, port)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
-        config = uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-        self.server = uvicorn.Server(config)
+        self.log_level = log_level
+        self.server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -59,20 +59,23 @@ class WebServer:
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
         return f"http://[{shown}]:{self.port}" if ":" in shown else f"http://{shown}:{self.port}"
 
-    def run(self) -> None:
-        """Serve until interrupted."""
+    def run(self, app: FastAPI) -> None:
+        """Serve `app` until interrupted."""
+        config = uvicorn.Config(app, log_config=None, log_level=self.log_level, access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+        self.server = uvicorn.Server(config)
         try:
             self.server.run(sockets=[self.socket])
         finally:
             self.socket.close()
 
-    def start(self, timeout_s: float = 30.0) -> "WebServer":
-        """Serve on a background thread; returns once it accepts connections (DancecoreError if it
-        does not within `timeout_s`)."""
-        self._thread = threading.Thread(target=self.run, name="dancecore-web", daemon=True)
+    def start(self, app: FastAPI, timeout_s: float = 30.0) -> "WebServer":
+        """Serve `app` on a background thread; returns once it accepts connections (DancecoreError if
+        it does not within `timeout_s`)."""
+        self._thread = threading.Thread(target=self.run, args=(app,), name="dancecore-web", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout_s
-        while not self.server.started:
+        while self.server is None or not self.server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise DancecoreError(f"the web server on {self.url} did not start; run with --debug for details")
             time.sleep(0.05)
@@ -80,6 +83,8 @@ class WebServer:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Ask the background server to finish and wait for it."""
-        self.server.should_exit = True
+        if self.server is not None:
+            self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout_s)
+        self.socket.close()
