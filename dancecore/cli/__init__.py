@@ -16,6 +16,7 @@ COMMANDS = {
     "train": "dancecore.cli.train",
     "dedupe": "dancecore.cli.dedupe",
     "evaluate": "dancecore.cli.evaluate",
+    "baseline": "dancecore.cli.baseline",
     "live": "dancecore.cli.live",
     "serve": "dancecore.cli.serve",
 }

@@ -8,12 +8,12 @@ from pathlib import Path
 from dancecore.audio import DEFAULT_MAX_DURATION_S, DEFAULT_TIMEOUT_S
 from dancecore.cache import FeatureCache, default_cache_dir
 from dancecore.classify import Classifier
-from dancecore.dances import BY_ID
-from dancecore.datasets import Dataset, group_split, load_dataset
-from dancecore.errors import ConfigError, DancecoreError
+from dancecore.datasets import Dataset, load_dataset
+from dancecore.errors import DancecoreError
 from dancecore.evaluation.plots import plot_confusion, plot_noise_sweep
 from dancecore.evaluation.report import build_report, format_summary, write_report
 from dancecore.evaluation.runner import evaluate, load_noise, model_system, noise_sweep, parse_alphas, protocol
+from dancecore.evaluation.splits import held_out
 from dancecore.model import DEFAULT_MODEL_PATH, load_model
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
 
@@ -107,12 +107,5 @@ def _dataset(args: argparse.Namespace) -> Dataset:
     dataset = load_dataset(args.dataset, out_of_set=True)
     if args.held_out is None:
         return dataset
-    if not 0.0 < args.held_out < 1.0:
-        raise ConfigError(f"--held-out must be a fraction between 0 and 1, got {args.held_out}")
-    in_set = [i for i in dataset.items if i.dance in BY_ID]  # what `dancecore train` loads and splits
-    _, held_out = group_split(in_set, (1 - args.held_out, args.held_out), args.seed)
-    if not held_out:
-        raise ConfigError(f"{args.dataset}: too few groups to hold out {args.held_out:.0%}")
-    out_of_set = [i for i in dataset.items if i.dance not in BY_ID]
-    return Dataset(held_out + out_of_set, [], f"{dataset.source} (held-out groups: fraction {args.held_out:g}, "
-                   f"seed {args.seed})")
+    _, test = held_out(dataset, args.held_out, args.seed)
+    return Dataset(test, [], f"{dataset.source} (held-out groups: fraction {args.held_out:g}, seed {args.seed})")
