@@ -26,6 +26,7 @@ import yaml
 
 from dancecore.audio import SILENCE_PEAK, load_audio
 from dancecore.classify import Classifier
+from dancecore.dances import BY_ID
 from dancecore.errors import AudioError, ConfigError
 from dancecore.plots import timeline_png
 from dancecore.result import Result
@@ -308,8 +309,11 @@ class ClassificationService:
             png = None
             if self.timeline:
                 features = model.features
+                result = analysis.result
+                verdict = "not sure" if result.not_sure else BY_ID[result.dance].name
                 png = timeline_png(analysis.start_frames * features.hop_length / features.sr,
-                                   analysis.window_probs, analysis.spectrogram, features.frame_rate)
+                                   analysis.window_probs, analysis.spectrogram, features.frame_rate,
+                                   title=f"{name}: {verdict}")
             return Answer(result=analysis.result, timeline_png=png, run_s=time.monotonic() - started)
         except AudioError as exc:
             if time.monotonic() - started >= limits.timeout_s:
