@@ -73,18 +73,19 @@ class Tracker:
         self._lead = 0
         self._in_song = False
         self._song_start = 0.0
-        self._silent_s = 0.0
+        self._silent_hops = 0
+        self._gap_hops = max(1, round(config.silence_gap_s / hop_s))  # hops are whole frames, not exact seconds
 
     def update(self, obs: Observation) -> list[Event]:
         """Take one window's observation; return the events it causes (usually none)."""
         if obs.rms_dbfs < self.config.silence_dbfs:
-            self._silent_s += self.hop_s
-            if self._in_song and self._silent_s >= self.config.silence_gap_s:
+            self._silent_hops += 1
+            if self._in_song and self._silent_hops >= self._gap_hops:
                 ended = self.announced is not None
                 self._end_song()
                 return [SilenceEvent(self.songs, obs.t_s)] if ended else []
             return []
-        self._silent_s = 0.0
+        self._silent_hops = 0
         if not self._in_song:
             self._in_song = True
             self._restart(obs.sound_start_s(self.config.silence_dbfs))
