@@ -1,0 +1,218 @@
+"""Announcers against real receivers: OSC to a python-osc server on 127.0.0.1, MIDI to a second
+client of a JACK server (jackd -d dummy), the console and text-to-speech; a failing target never
+stops the others."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from adapters.announcers import Announcers
+from adapters.announcers.console import ConsoleAnnouncer, format_dance
+from adapters.announcers.osc import OscAnnouncer
+from adapters.config import MidiConfig
+from adapters.events import DanceEvent, SilenceEvent
+from dancecore.dances import DANCE_IDS
+from dancecore.result import Result
+from dancecore.tempo import fold_to_dance
+from live_servers import MidiListener, OscReceiver, env_var, jack_server, wait_for
+
+
+def dance_event(dance: str, confidence: float = 0.8, bpm: float = 120.0, song: int = 1) -> DanceEvent:
+    p = {d: (1 - confidence) / 9 for d in DANCE_IDS}
+    p[dance] = confidence
+    result = Result(path="test", probabilities=p, timeline=[], tempo_bpm=fold_to_dance(bpm, dance), tempo_clarity=0.5,
+                    duration_s=6.0, model={"name": "test", "arch": "none"})
+    return DanceEvent(result=result, song=song, since_song_start_s=6.0, stream_s=30.0, windows=3)
+
+
+@pytest.fixture
+def osc() -> OscReceiver:
+    receiver = OscReceiver()
+    yield receiver
+    receiver.close()
+
+
+def messages(receiver: OscReceiver, count: int) -> list[tuple[str, list]]:
+    wait_for(lambda: len(receiver.received()) >= count, 10, f"{count} OSC messages")
+    time.sleep(0.2)
+    return [(address, args) for _, address, args in receiver.received()]
+
+
+def dance_strings(receiver: OscReceiver, prefix: str = "/dancecore") -> list[str]:
+    return [args[0] for _, address, args in receiver.received() if address == f"{prefix}/dance"]
+
+
+# ---------------------------------------------------------------- OSC
+
+def test_osc_messages_for_dances_and_silence(osc: OscReceiver) -> None:
+    announcer = OscAnnouncer("127.0.0.1", osc.port, "/dancecore")
+    quickstep = dance_event("quickstep", 0.75, bpm=100.0)
+    announcer.dance(quickstep)
+    announcer.silence(SilenceEvent(song=1, stream_s=40.0))
+    tango = dance_event("tango", 0.6, bpm=128.0, song=2)
+    announcer.dance(tango)
+    got = messages(osc, 12)
+    assert got == [
+        ("/dancecore/dance", ["quickstep"]), ("/dancecore/dance/quickstep", [1.0]),
+        ("/dancecore/confidence", [pytest.approx(0.75)]), ("/dancecore/tempo", [pytest.approx(quickstep.tempo_bpm)]),
+        ("/dancecore/dance/quickstep", [0.0]), ("/dancecore/silence", [1.0]),
+        ("/dancecore/silence", [0.0]), ("/dancecore/dance", ["tango"]), ("/dancecore/dance/quickstep", [0.0]),
+        ("/dancecore/dance/tango", [1.0]), ("/dancecore/confidence", [pytest.approx(0.6)]),
+        ("/dancecore/tempo", [pytest.approx(tango.tempo_bpm)]),
+    ]
+
+
+def test_several_targets_and_an_unreachable_one_never_stop_the_others() -> None:
+    receivers = [OscReceiver(), OscReceiver()]
+    try:
+        bad = OscAnnouncer("nonexistent.invalid", 9000)
+        fanout = Announcers([OscAnnouncer("127.0.0.1", receivers[0].port, "/a"), bad,
+                             OscAnnouncer("127.0.0.1", receivers[1].port, "/b")])
+        for dance in ("jive", "samba"):
+            fanout(dance_event(dance))
+        fanout.close()
+        assert fanout.failures == {"osc 127.0.0.1:%d" % receivers[0].port: 0, bad.name: 2,
+                                   "osc 127.0.0.1:%d" % receivers[1].port: 0}
+        for receiver, prefix in zip(receivers, ("/a", "/b")):
+            wait_for(lambda: dance_strings(receiver, prefix) == ["jive", "samba"], 10, f"both dances at {prefix}")
+    finally:
+        for receiver in receivers:
+            receiver.close()
+
+
+# ---------------------------------------------------------------- MIDI on JACK
+
+@pytest.fixture(scope="module")
+def jack() -> str:
+    with jack_server() as name, env_var("JACK_DEFAULT_SERVER", name):
+        yield name
+
+
+def test_midi_virtual_port_sends_the_mapping(jack: str) -> None:
+    from adapters.announcers.midi import MidiAnnouncer
+
+    config = MidiConfig(port="dancecore", api="jack", channel=3, velocity=90, note_length_s=0.2, confidence_cc=20,
+                        dances={"jive": {"note": 61, "program": 5, "control": {"number": 30, "value": 64}},
+                                "tango": {"note": 68}})
+    announcer = MidiAnnouncer(config)
+    listener = MidiListener("dancecore")
+    try:
+        announcer.dance(dance_event("jive", 0.5))
+        announcer.dance(dance_event("tango", 1.0))
+        announcer.dance(dance_event("rumba"))          # not mapped: sends only the confidence CC
+        wait_for(lambda: len(listener.messages) >= 9, 10, "the MIDI messages")
+        time.sleep(0.3)
+        got = [m for _, m in listener.messages]
+        assert got[:4] == [[0xC2, 5], [0xB2, 30, 64], [0xB2, 20, 64], [0x92, 61, 90]]
+        assert [0xB2, 20, 127] in got and [0x92, 68, 90] in got
+        assert sorted(m for m in got if m[0] == 0x82) == [[0x82, 61, 0], [0x82, 68, 0]]  # note offs
+        on = next(t for t, m in listener.messages if m == [0x92, 61, 90])
+        off = next(t for t, m in listener.messages if m == [0x82, 61, 0])
+        assert off > on
+        assert got.count([0xB2, 20, round(127 * 0.8)]) == 1
+    finally:
+        announcer.close()
+        listener.close()
+
+
+def test_midi_clock_follows_the_tempo_and_stops_on_silence(jack: str) -> None:
+    from adapters.announcers.midi import MidiAnnouncer
+
+    announcer = MidiAnnouncer(MidiConfig(port="dancecore", api="jack", clock=True))
+    listener = MidiListener("dancecore")
+    try:
+        announcer.dance(dance_event("samba", bpm=100.0))    # folded to samba's range: 100 BPM
+        time.sleep(1.5)
+        announcer.silence(SilenceEvent(song=1, stream_s=10.0))
+        time.sleep(0.3)
+        got = [m for _, m in listener.messages]
+        assert got[0] == [0x90, 65, 100]                         # samba's note, then the clock starts
+        assert got.index([0xFA]) < got.index([0xF8]) < got.index([0xFC])
+        clocks = [t for t, m in listener.messages if m == [0xF8]]
+        assert len(clocks) >= 24, "at least a beat of clock messages"
+        rate = (len(clocks) - 1) / (clocks[-1] - clocks[0])
+        assert rate == pytest.approx(100 * 24 / 60, rel=0.5)   # loose: the machine may be busy
+    finally:
+        announcer.close()
+        listener.close()
+
+
+def test_midi_existing_port_by_name(jack: str) -> None:
+    import rtmidi
+
+    from adapters.announcers.midi import MidiAnnouncer
+
+    synth = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="synth")
+    synth.open_virtual_port("synth in")
+    received: list[list[int]] = []
+    synth.set_callback(lambda msg, _: received.append(msg[0]))
+    announcer = MidiAnnouncer(MidiConfig(port="synth in", api="jack", virtual="never"))
+    try:
+        announcer.dance(dance_event("cha_cha_cha"))
+        wait_for(lambda: [0x90, 60, 100] in received, 10, "the note on at the existing port")
+    finally:
+        announcer.close()
+        synth.close_port()
+        synth.delete()
+
+
+def test_midi_missing_port_is_a_clear_error(jack: str) -> None:
+    from adapters.announcers.midi import MidiAnnouncer, MidiError
+
+    with pytest.raises(MidiError, match="no MIDI port named 'no such synth'"):
+        MidiAnnouncer(MidiConfig(port="no such synth", api="jack", virtual="never"))
+
+
+def test_a_dead_midi_server_never_stops_osc(osc: OscReceiver) -> None:
+    from adapters.announcers.midi import MidiAnnouncer
+
+    with jack_server() as name, env_var("JACK_DEFAULT_SERVER", name):
+        midi = MidiAnnouncer(MidiConfig(port="dancecore", api="jack"))
+        fanout = Announcers([midi, OscAnnouncer("127.0.0.1", osc.port)])
+        fanout(dance_event("rumba"))
+    fanout(dance_event("paso_doble"))         # the JACK server is gone now
+    fanout(SilenceEvent(song=2, stream_s=50.0))
+    fanout.close()
+    wait_for(lambda: ("/dancecore/silence", [1.0]) in [(a, args) for _, a, args in osc.received()], 10, "silence")
+    assert dance_strings(osc) == ["rumba", "paso_doble"]
+
+
+# ---------------------------------------------------------------- console and speech
+
+def test_console_lines_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    event = dance_event("viennese_waltz", 0.87, bpm=174.0, song=2)
+    ConsoleAnnouncer().dance(event)
+    ConsoleAnnouncer().silence(SilenceEvent(song=2, stream_s=99.0))
+    ConsoleAnnouncer(json_lines=True).dance(event)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == format_dance(event)
+    assert "Viennese Waltz" in lines[0] and "87%" in lines[0] and "174 BPM" in lines[0] and "song 2" in lines[0]
+    assert lines[1].endswith("-- silence --")
+    parsed = json.loads(lines[2])
+    assert parsed["event"] == "dance" and parsed["dance"] == "viennese_waltz" and parsed["song"] == 2
+    assert set(event.result.to_dict()) <= set(parsed)
+
+
+def test_spoken_announcement_through_espeak(tmp_path: Path) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (apt-get install espeak-ng)")
+    wav = tmp_path / "said.wav"
+    announcer = ConsoleAnnouncer(speak=True, speak_command=["espeak-ng", "-w", str(wav), "{text}"])
+    announcer.dance(dance_event("quickstep"))
+    announcer.close()      # waits for the speech to finish
+    audio, sr = sf.read(wav)
+    assert len(audio) / sr > 0.8 and np.abs(audio).max() > 0.05   # about a second of speech
+
+
+def test_speaking_without_a_speech_program_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dancecore.errors import ConfigError
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ConfigError, match="install espeak-ng"):
+        ConsoleAnnouncer(speak=True)
