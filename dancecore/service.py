@@ -175,8 +175,10 @@ def human_duration(seconds: float) -> str:
 class ClassificationService:
     """Runs a Classifier for many requesters under `limits`, off the event loop.
 
-    Create it anywhere, use it from one asyncio event loop. timeline: also draw the timeline PNG
-    (in the worker, so drawing is bounded too). `peak_held` records the most requests held at once.
+    Create it anywhere, use it from one asyncio event loop. timeline: also draw the timeline PNG, the
+    stack plot of window probabilities over time (in the worker, so drawing is bounded too; without
+    the spectrogram, which would double the drawing time and the image size on a phone).
+    `peak_held` records the most requests held at once.
     """
 
     def __init__(self, classifier: Classifier, limits: ServiceLimits = ServiceLimits(),
@@ -312,8 +314,7 @@ class ClassificationService:
                 result = analysis.result
                 verdict = "not sure" if result.not_sure else BY_ID[result.dance].name
                 png = timeline_png(analysis.start_frames * features.hop_length / features.sr,
-                                   analysis.window_probs, analysis.spectrogram, features.frame_rate,
-                                   title=f"{name}: {verdict}")
+                                   analysis.window_probs, None, features.frame_rate, title=f"{name}: {verdict}")
             return Answer(result=analysis.result, timeline_png=png, run_s=time.monotonic() - started)
         except AudioError as exc:
             if time.monotonic() - started >= limits.timeout_s:
