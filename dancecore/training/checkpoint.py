@@ -22,8 +22,9 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def load_state(path: Path) -> dict[str, Any]:
+def load_state(path: str | Path) -> dict[str, Any]:
     """Read a training state written by `save_state`; ConfigError when missing or foreign."""
+    path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no training state to resume from; start a new run without --resume")
     try:

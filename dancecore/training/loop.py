@@ -150,7 +150,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
            cache_dir: str | Path | None, command: list[str] | None, runtime: Runtime) -> TrainResult:
     if config.threads:
         torch.set_num_threads(config.threads)
-    say = tqdm.write if runtime.is_main else (lambda *_a, **_k: None)
+    say = (lambda text: tqdm.write(text, file=sys.stderr)) if runtime.is_main else (lambda text: None)
     train_set, val_set = _datasets(spec, config)
     if runtime.is_main:
         files.out.mkdir(parents=True, exist_ok=True)
@@ -211,7 +211,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
                 scaler.step(optimizer)
                 scaler.update()
                 progress.batch += 1
-                progress.loss_sum += float(loss) * len(y)
+                progress.loss_sum += float(loss.detach()) * len(y)
                 progress.correct += float((logits.argmax(1) == y).sum())
                 progress.count += len(y)
                 bar.update()
