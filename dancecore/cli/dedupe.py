@@ -33,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, metavar="S",
                    help=f"compare the first S seconds of each recording (default {DEFAULT_SECONDS:.0f})")
     p.add_argument("--any-dance", action="store_true", help="also compare recordings labelled with different dances")
-    p.add_argument("--cache", metavar="DIR", help=f"spectrogram cache folder (default {default_cache_dir()})")
+    p.add_argument("--cache", metavar="DIR", help="spectrogram cache folder, shared with train and evaluate so each "
+                   f"file is decoded once (default {default_cache_dir()})")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes computing missing spectrograms")
     p.set_defaults(run=run)
 
