@@ -21,7 +21,8 @@ from dancecore.service import Answer, ClassificationService, Outcome, Refusal, S
 log = logging.getLogger("dancecore.bot")
 
 HELP = ("Send me a recording (mp3, m4a, wav, ogg, a phone video or a voice message; 10 to 30 s is plenty) "
-        "and I'll say which ballroom dance fits it. In a server: /dance, or right-click a message > Apps > Which dance?")
+        "and I'll say which ballroom dance fits it. "
+        "In a server: /dance, or right-click a message > Apps > Which dance?")
 NO_CLIP = "That message has no audio or video attachment. Use Which dance? on a message with a recording."
 DOWNLOAD_FAILED = "I couldn't download {name} from Discord; please try again."
 INTERNAL = "Something went wrong on my side; please try again. If it keeps happening, tell whoever runs me."

@@ -33,7 +33,8 @@ log = logging.getLogger("dancecore.bot")
 class DanceBot(commands.Bot):
     """A commands.Bot with the DanceCog; publishes its commands at start when the config says so."""
 
-    def __init__(self, config: BotConfig, service: ClassificationService, intents: discord.Intents | None = None) -> None:
+    def __init__(self, config: BotConfig, service: ClassificationService,
+                 intents: discord.Intents | None = None) -> None:
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # the bot never joins voice
         super().__init__(command_prefix=commands.when_mentioned, intents=intents or bot_intents(config),
                          help_command=None, allowed_mentions=discord.AllowedMentions.none())

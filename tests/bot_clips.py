@@ -53,8 +53,8 @@ def wav_claiming_two_hours(song: Path, out: Path) -> Path:
     raw = body.read_bytes()
     data = raw[raw.index(b"data") + 8:]
     claimed = 2 * 3600 * 22050 * 2
-    header = (b"RIFF" + struct.pack("<I", 36 + claimed) + b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 22050, 44100, 2, 16)
-              + b"data" + struct.pack("<I", claimed))
+    fmt = struct.pack("<IHHIIHH", 16, 1, 1, 22050, 44100, 2, 16)  # PCM, mono, 22050 Hz, 16 bit
+    header = b"RIFF" + struct.pack("<I", 36 + claimed) + b"WAVE" + b"fmt " + fmt + b"data" + struct.pack("<I", claimed)
     out.write_bytes(header + data)
     body.unlink()
     return out

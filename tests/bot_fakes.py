@@ -4,7 +4,7 @@ response (defer or message) per interaction, follow-ups only after it. Attachmen
 discord.Attachment objects whose CDN download reads a local file."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any

@@ -30,7 +30,8 @@ torch.set_num_threads(1)
 _dpytest_send_message = backend.FakeHttp.send_message
 
 
-async def _send_message_with_files(self: backend.FakeHttp, channel_id: int, *, params: discord.http.MultipartParameters):
+async def _send_message_with_files(self: backend.FakeHttp, channel_id: int, *,
+                                   params: discord.http.MultipartParameters):
     """dpytest 0.7.0 drops the embed of a message that also carries files (discord.py then sends it
     as multipart `payload_json`, which dpytest does not read); put it back, keep the rest."""
     channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841 - dpytest looks up `channel` in its caller
@@ -124,7 +125,8 @@ async def test_clip_in_direct_message(bot: DanceBot, classifier: Classifier, med
     assert_result_reply(sent[0], classifier, media["voice"])
 
 
-async def test_other_channels_only_when_mentioned(bot: DanceBot, classifier: Classifier, media: dict[str, Path]) -> None:
+async def test_other_channels_only_when_mentioned(bot: DanceBot, classifier: Classifier,
+                                                  media: dict[str, Path]) -> None:
     post(channel(1), media["clip"], "audio/mp4")
     assert await replies() == []
     post(channel(1), media["clip"], "audio/mp4", text=f"<@{bot.user.id}> which dance?")
@@ -136,7 +138,8 @@ async def test_other_channels_only_when_mentioned(bot: DanceBot, classifier: Cla
     assert help_reply.content == escape_markdown(HELP)
 
 
-async def test_non_media_posts_in_auto_channel_are_ignored(bot: DanceBot, media: dict[str, Path], tmp_path: Path) -> None:
+async def test_non_media_posts_in_auto_channel_are_ignored(bot: DanceBot, media: dict[str, Path],
+                                                           tmp_path: Path) -> None:
     poster = tmp_path / "poster.png"
     poster.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     post(channel(0), poster, "image/png")
