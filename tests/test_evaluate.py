@@ -2,8 +2,10 @@
 rejection on not_ballroom recordings, noise sweep; metrics and alpha parsing on known numbers."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +13,13 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 
+from dancecore.audio import load_audio
 from dancecore.classify import Classifier
 from dancecore.cli import main
+from dancecore.cli.evaluate import CROWD_NOISE
 from dancecore.datasets import group_split, load_dataset
 from dancecore.errors import ConfigError
 from dancecore.evaluation import metrics
@@ -172,3 +177,28 @@ def test_bad_input_is_one_line(model_path: Path, manifest: Path, tmp_path: Path,
         assert main(args) == 2, args
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and needle in err and err.startswith("dancecore: error:"), err
+
+
+def test_crowd_noise_asset() -> None:
+    info = sf.info(CROWD_NOISE)
+    assert (info.samplerate, info.channels) == (22050, 1) and info.duration == pytest.approx(60.0, abs=0.1)
+    assert CROWD_NOISE.stat().st_size <= 1_000_000
+    samples = load_audio(CROWD_NOISE).samples
+    assert 0.7 < np.abs(samples).max() <= 1.0  # normalised to -1 dBFS (lossy coding moves peaks a little)
+    rms = np.sqrt(np.mean(samples.reshape(60, -1) ** 2, axis=1))  # per second: never a silent second
+    assert rms.min() > 0.02
+
+
+def test_crowd_noise_script_regenerates_the_asset(tmp_path: Path) -> None:
+    """Bit-identical with the tool versions the file was made with (docs/crowd_noise.md)."""
+    versions = {"espeak-ng": (["espeak-ng", "--version"], "1.51"), "sox": (["sox", "--version"], "v14.4.2"),
+                "ffmpeg": (["ffmpeg", "-version"], "version 5.1.")}
+    for tool, (cmd, wanted) in versions.items():
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (apt-get install espeak-ng sox ffmpeg)")
+        if wanted not in subprocess.run(cmd, capture_output=True, text=True).stdout:
+            pytest.skip(f"{tool} is not the version the asset was made with ({wanted}); output would differ")
+    out = tmp_path / "crowd.ogg"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_crowd_noise.py"), "--out", str(out)], check=True,
+                   timeout=300, capture_output=True)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(CROWD_NOISE.read_bytes()).hexdigest()
