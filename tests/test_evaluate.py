@@ -24,9 +24,9 @@ from dancecore.datasets import group_split, load_dataset
 from dancecore.errors import ConfigError
 from dancecore.evaluation import metrics
 from dancecore.evaluation.report import REPORT_SCHEMA
-from dancecore.evaluation.runner import parse_alphas
+from dancecore.evaluation.runner import parse_alphas, training_overlap
 from dancecore.evaluation.splits import held_out
-from dancecore.model import load_model
+from dancecore.model import DanceModel, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 SECONDS = 30  # --max-duration: keeps the test fast; classify gets the same limit
@@ -202,3 +202,12 @@ def test_crowd_noise_script_regenerates_the_asset(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(REPO / "scripts" / "make_crowd_noise.py"), "--out", str(out)], check=True,
                    timeout=300, capture_output=True)
     assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(CROWD_NOISE.read_bytes()).hexdigest()
+
+
+def test_warns_when_evaluating_on_training_songs(manifest: Path) -> None:
+    model = DanceModel.new("dancenet", name="m", provenance={"dataset": {"source": f"{manifest} (training part)"},
+                                                             "config": {"val_fraction": 0.2, "seed": 4, "val": None}})
+    warning = training_overlap(model, str(manifest), None, 0)
+    assert warning is not None and "--held-out 0.2 --seed 4" in warning
+    assert training_overlap(model, str(manifest), 0.2, 4) is None
+    assert training_overlap(model, str(manifest.with_name("other.csv")), None, 0) is None

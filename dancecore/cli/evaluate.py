@@ -12,7 +12,8 @@ from dancecore.datasets import Dataset, load_dataset
 from dancecore.errors import DancecoreError
 from dancecore.evaluation.plots import plot_confusion, plot_noise_sweep
 from dancecore.evaluation.report import build_report, format_summary, write_report
-from dancecore.evaluation.runner import evaluate, load_noise, model_system, noise_sweep, parse_alphas, protocol
+from dancecore.evaluation.runner import (evaluate, load_noise, model_system, noise_sweep, parse_alphas, protocol,
+                                        training_overlap)
 from dancecore.evaluation.splits import held_out
 from dancecore.model import DEFAULT_MODEL_PATH, load_model
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
@@ -57,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(model_path)
     classifier = Classifier(model, args.stride, args.max_duration, DEFAULT_TIMEOUT_S, args.threshold)
     dataset = _dataset(args)
+    warning = training_overlap(model, args.dataset, args.held_out, args.seed)
+    if warning:
+        print(f"dancecore: warning: {warning}", file=sys.stderr)
     alphas = parse_alphas(args.alphas) if args.noise else []
     noise_path = CROWD_NOISE if args.noise == "crowd" else Path(args.noise) if args.noise else None
     noise = load_noise(noise_path, model.features.sr) if noise_path else None
@@ -81,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 "max_duration_s": args.max_duration, "features": model.features.to_dict(),
                 "reject": model.reject.to_dict(), "held_out": args.held_out, "seed": args.seed}
     report = build_report(outcomes, system=model_system(model, model_path), protocol=text,
-                          dataset=dataset.summary(), settings=settings,
+                          dataset={**dataset.summary(), "warning": warning}, settings=settings,
                           score_kind="probability (mean over windows for 'aggregated')",
                           failures=failures, noise_sweep=sweep)
     out = Path(args.out)

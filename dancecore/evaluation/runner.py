@@ -143,3 +143,18 @@ def protocol(classifier: Classifier) -> str:
             "of them the model calls 'not sure' (top probability < "
             f"{m.reject.min_top_probability:g} or beat clarity < {m.reject.min_beat_clarity:g}) and the share of "
             "in-set recordings it wrongly calls 'not sure'.")
+
+
+def training_overlap(model: DanceModel, dataset_spec: str, held_out: float | None, seed: int) -> str | None:
+    """A warning when the model was trained on `dataset_spec` and the evaluation is not restricted to
+    the groups its training held out (figures on training songs are inflated), else None."""
+    trained_on = str(model.provenance.get("dataset", {}).get("source", "")).split(" (")[0]
+    if not trained_on or Path(trained_on).resolve() != Path(dataset_spec).resolve():
+        return None
+    config = model.provenance.get("config", {})
+    fraction, trained_seed = config.get("val_fraction"), config.get("seed")
+    if held_out is not None and (held_out, seed) == (fraction, trained_seed):
+        return None
+    how = (f"give --held-out {fraction} --seed {trained_seed} to test only on the groups it held out"
+           if fraction and not config.get("val") else "evaluate it on another dataset")
+    return f"{model.name} was trained on {dataset_spec}, so these figures include training songs; {how}"
