@@ -4,9 +4,12 @@ JACK MIDI listener. A server whose program is missing makes the test skip with t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def need(program: str, package: str) -> str:
@@ -196,3 +201,50 @@ class MidiListener:
     def close(self) -> None:
         self.midi_in.close_port()
         self.midi_in.delete()
+
+
+class Adapter:
+    """`python -m dancecore live ARGS` as a child process; stdout and stderr lines collected as they come."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "dancecore", "live", *args], cwd=REPO,
+                                     env={**env, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(pipe, lines), daemon=True)
+                         for pipe, lines in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(pipe: Any, lines: list[str]) -> None:
+        for line in pipe:
+            lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, text: str, timeout_s: float) -> None:
+        """Wait until stderr shows `text`; fail with what it said if the adapter exits first."""
+        def seen() -> bool:
+            if self.proc.poll() is not None:
+                for reader in self._readers:
+                    reader.join(5)
+                raise AssertionError(f"the adapter exited early ({self.proc.returncode}): {self.stderr}")
+            return any(text in line for line in self.stderr)
+        wait_for(seen, timeout_s, f"{text!r} from the adapter")
+
+    def events(self) -> list[dict[str, Any]]:
+        """The JSON events printed so far."""
+        return [json.loads(line) for line in list(self.stdout) if line.startswith("{")]
+
+    def interrupt(self, timeout_s: float = 60) -> tuple[int, list[dict[str, Any]]]:
+        """Ctrl-C; the exit status and the JSON events it printed."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout_s)
+        for reader in self._readers:
+            reader.join(10)
+        return self.proc.returncode, self.events()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
