@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from dancecore.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)
-def keep_torch_threads():
-    """main() splits torch threads between workers; give the rest of the session its setting back."""
+def keep_process_settings():
+    """main() splits torch threads between workers and silences warnings; give the rest of the
+    session its settings back."""
     threads = torch.get_num_threads()
-    yield
+    with warnings.catch_warnings():
+        yield
     torch.set_num_threads(threads)
 
 
