@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from tqdm import tqdm
+
 from dancecore.audio import DEFAULT_MAX_DURATION_S
 from dancecore.baseline import (FEATURE_NAMES, N_FFT, HOP, SVM_PARAMS, BaselineModel, FeatureStore,
                                 load_baseline)
@@ -66,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         train_set = load_dataset(args.train, out_of_set=True)
         system_path = Path(args.save) if args.save else None
         if args.folds:
-            outcomes = _cross_validate(train_set, args.folds, args.seed, features)
-            model = BaselineModel.fit(*features(in_set(train_set.items), "all")) if args.save else None
+            outcomes, usable, x = _cross_validate(train_set, args.folds, args.seed, features)
+            model = BaselineModel.fit(usable, x, provenance={"train_dataset": train_set.summary()}) if args.save else None
             mode, source = f"group {args.folds}-fold cross-validation on {args.train} (seed {args.seed})", train_set.summary()
         else:
             if args.held_out is not None:
@@ -123,15 +126,17 @@ def _check(args: argparse.Namespace) -> None:
         raise ConfigError("--workers and --max-duration must be positive")
 
 
-def _cross_validate(dataset: Dataset, k: int, seed: int, features: Any) -> list[Outcome]:
-    """Outcomes of every in-set recording, each predicted by the model of the fold that held it out."""
+def _cross_validate(dataset: Dataset, k: int, seed: int, features: Any) -> tuple[list[Outcome], list[Item], np.ndarray]:
+    """Outcomes of every in-set recording, each predicted by the model of the fold that held it out,
+    plus the usable in-set items and their features (computed once for all folds)."""
+    usable, x = features(in_set(dataset.items), "all")
+    row = {item.path: n for n, item in enumerate(usable)}
     outcomes: list[Outcome] = []
-    for fold, (train, test) in enumerate(group_kfold(in_set(dataset.items), k, seed)):
-        if not test:
-            continue
-        model = BaselineModel.fit(*features(train, f"fold {fold + 1}/{k}, training"))
-        outcomes += model.outcomes(*features(test, f"fold {fold + 1}/{k}, test"), fold=fold)
-    return outcomes
+    for fold, (train, test) in enumerate(tqdm(group_kfold(usable, k, seed), desc="folds", unit="fold")):
+        if test:
+            model = BaselineModel.fit(train, x[[row[i.path] for i in train]])
+            outcomes += model.outcomes(test, x[[row[i.path] for i in test]], fold=fold)
+    return outcomes, usable, x
 
 
 def _system(path: Path | None, model: BaselineModel | None) -> dict[str, Any]:
