@@ -50,7 +50,8 @@ class TrackerConfig(_Section):
     """When to announce. Probabilities are the model's; null thresholds take the model's own."""
 
     silence_dbfs: float = Field(-50.0, le=0, description="a hop quieter than this RMS (dB full scale) is silent")
-    silence_gap_s: float = Field(2.0, gt=0, description="this much silence ends a song, seconds")
+    silence_gap_s: float = Field(2.0, gt=0, le=4, description="this much silence ends a song, seconds")
+    talk_gap_s: float = Field(4.0, gt=0, description="this much talk or beatless sound ends a song, seconds")
     min_music_s: float = Field(4.0, ge=0, description="music a window must hold before it counts, seconds")
     min_windows: int = Field(3, ge=1, description="windows of a song before its first announcement")
     stable_windows: int = Field(3, ge=1, description="consecutive windows the leading dance must hold")

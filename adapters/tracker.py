@@ -44,6 +44,18 @@ class Observation:
     levels_dbfs: np.ndarray
     level_block_s: float
 
+    def gap_end_s(self, silence_dbfs: float, min_gap_s: float) -> float | None:
+        """Stream time where the last silent stretch of at least `min_gap_s` inside the window ended
+        (None if there is none, or it lasts to the window's end)."""
+        silent = self.levels_dbfs < silence_dbfs
+        end = None
+        run = 0
+        for i, quiet in enumerate(silent):
+            run = run + 1 if quiet else 0
+            if run * self.level_block_s >= min_gap_s - 1e-9 and i + 1 < len(silent) and not silent[i + 1]:
+                end = i + 1
+        return None if end is None else self.t_s - (len(silent) - end) * self.level_block_s
+
     def sound_start_s(self, silence_dbfs: float) -> float:
         """Stream time where the sound at the end of the window began (after its last silent block)."""
         silent = np.flatnonzero(self.levels_dbfs < silence_dbfs)
@@ -74,7 +86,10 @@ class Tracker:
         self._in_song = False
         self._song_start = 0.0
         self._silent_hops = 0
-        self._gap_hops = max(1, round(config.silence_gap_s / hop_s))  # hops are whole frames, not exact seconds
+        self._doubtful_hops = 0
+        # hops are whole frames, not exact seconds
+        self._gap_hops = max(1, round(config.silence_gap_s / hop_s))
+        self._talk_hops = max(1, round(config.talk_gap_s / hop_s))
 
     def update(self, obs: Observation) -> list[Event]:
         """Take one window's observation; return the events it causes (usually none)."""
@@ -86,6 +101,11 @@ class Tracker:
                 return [SilenceEvent(self.songs, obs.t_s)] if ended else []
             return []
         self._silent_hops = 0
+        gap_end = obs.gap_end_s(self.config.silence_dbfs, self.config.silence_gap_s)
+        # a gap too short for whole silent hops, seen in the level profile (a gap that ends later than
+        # the song began by less than its own length is the one that began the song)
+        if self._in_song and gap_end is not None and gap_end > self._song_start + self.config.silence_gap_s:
+            self._end_song()
         if not self._in_song:
             self._in_song = True
             self._restart(obs.sound_start_s(self.config.silence_dbfs))
@@ -93,12 +113,13 @@ class Tracker:
         if obs.t_s - self._song_start < self.config.min_music_s:
             return []
         doubtful = obs.clarity < self.min_beat_clarity or obs.low_energy_ratio > self.config.max_low_energy_ratio
+        self._doubtful_hops = self._doubtful_hops + 1 if doubtful else 0
         return self._listen(obs, doubtful) if self.announced is None else self._follow(obs, doubtful)
 
     def _listen(self, obs: Observation, doubtful: bool) -> list[Event]:
         """Before the song's first announcement: gather stable, confident evidence."""
-        if doubtful:
-            self._restart(obs.t_s)
+        if doubtful:   # start over; the music counts from the last silence in this window, if any
+            self._restart(max(self._song_start, obs.sound_start_s(self.config.silence_dbfs)))
             self.phase = "unsure"
             return []
         self.phase = "listening"
@@ -112,9 +133,16 @@ class Tracker:
         return []
 
     def _follow(self, obs: Observation, doubtful: bool) -> list[Event]:
-        """After an announcement: watch for a new song or a revised decision."""
+        """After an announcement: watch for the end of the music, a new song or a revised decision."""
         if doubtful:
-            return []
+            if self._doubtful_hops < self._talk_hops:
+                return []            # talk over the music, a break: the dance stays
+            song = self.songs        # talk or beatless sound for talk_gap_s: the music has stopped
+            self._end_song()
+            self._in_song = True
+            self._restart(obs.t_s)
+            self.phase = "unsure"
+            return [SilenceEvent(song, obs.t_s)]
         mean = self._add(obs)
         self._recent.append(obs)
         recent_tops = {int(np.argmax(o.probs)) for o in self._recent}

@@ -118,9 +118,34 @@ def test_a_brief_change_is_not_a_new_song(tracker: Tracker) -> None:
 
 
 def test_talk_over_a_song_keeps_the_announcement(tracker: Tracker) -> None:
-    events = run(tracker, [(10, probs("rumba"), {}), (5, probs("jive", 0.3), {"clarity": 0.01}),
+    events = run(tracker, [(10, probs("rumba"), {}), (3, probs("jive", 0.3), {"clarity": 0.01}),
                            (5, probs("rumba"), {})])
     assert dances(events) == [("rumba", 1, False)]
+
+
+def test_talk_after_a_song_ends_it_and_the_next_song_is_announced(tracker: Tracker) -> None:
+    events = run(tracker, [(10, probs("rumba"), {}), (8, probs("jive", 0.3), {"low_energy": 0.5}),
+                           (12, probs("rumba"), {})])
+    assert [type(e).__name__ for _, e in events] == ["DanceEvent", "SilenceEvent", "DanceEvent"]
+    assert dances(events) == [("rumba", 1, False), ("rumba", 2, False)]
+    talk_start = 5.0 + 10 * HOP
+    assert events[1][0] == pytest.approx(talk_start + (tracker.config.talk_gap_s / HOP - 1) * HOP)
+
+
+def test_a_gap_shorter_than_whole_silent_hops_still_splits_songs(tracker: Tracker) -> None:
+    """A 2.5 s gap leaves at most two fully silent hops; the level profile still shows it."""
+    events, t = [], 5.0
+    gap_start, gap_end = 20.3, 22.8
+    for _ in range(35):
+        block_times = t - (np.arange(N_BLOCKS)[::-1] + 0.5) * BLOCK
+        levels = np.where((block_times > gap_start) & (block_times < gap_end), -120.0, -20.0)
+        hop_silent = bool((t - HOP >= gap_start) and (t <= gap_end))
+        obs = observation(t, probs("tango"), level=-120.0 if hop_silent else -20.0, levels=levels)
+        events += [(t, e) for e in tracker.update(obs)]
+        t += HOP
+    assert dances(events) == [("tango", 1, False), ("tango", 2, False)]
+    assert not any(isinstance(e, SilenceEvent) for _, e in events)
+    assert events[1][1].since_song_start_s == pytest.approx(events[1][0] - gap_end, abs=BLOCK)
 
 
 def mix(weights: dict[str, float]) -> np.ndarray:
