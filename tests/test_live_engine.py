@@ -16,7 +16,7 @@ import torch
 
 from adapters.announcers import Announcer
 from adapters.app import LiveAdapter
-from adapters.config import AdapterConfig, EngineConfig, config_from_dict
+from adapters.config import EngineConfig, config_from_dict
 from adapters.engine import WindowStream, level_dbfs, low_energy_ratio
 from adapters.events import DanceEvent, SilenceEvent
 from adapters.ring import RingBuffer

@@ -61,19 +61,24 @@ def test_bad_yaml_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["live", "--config", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"dancecore: error: {bad}: tracker.min_windws: unknown option; known here: silence_dbfs, "
-                   "silence_gap_s, min_music_s, min_windows, stable_windows, min_confidence, min_beat_clarity, "
+                   "silence_gap_s, talk_gap_s, min_music_s, min_windows, stable_windows, min_confidence, min_beat_clarity, "
                    "max_low_energy_ratio, change_windows, revise_margin")
     bad.write_text("osc: [unclosed\n")
     assert main(["live", "--config", str(bad)]) == 2
     assert "not valid YAML at line" in capsys.readouterr().err
 
 
-def test_missing_file_source_and_device(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_source_and_device(model_path: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["live", "--source", "file:/nonexistent/song.mp3", "--model", str(model_path)]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["live", "--source", "no such device", "--model", str(model_path), "--status", "off"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("dancecore: error:") and "device" in err
+    monkeypatch.setenv("PULSE_SERVER", "unix:/nonexistent/pulse/native")    # no sound server to ask
+    assert main(["live", "--source", "monitor", "--model", str(model_path), "--status", "off"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("dancecore: error:"), err
 
 
 def test_the_shipped_yaml_holds_the_defaults() -> None:
