@@ -194,9 +194,9 @@ class Engine:
                 for obs in self.stream.push(samples):
                     for event in self.tracker.update(obs):
                         self.on_event(event)
-        except BaseException as exc:  # reported by wait(); the worker must not die silently
+        except BaseException as exc:  # re-raised by LiveAdapter.run(); the worker must not die silently
             self.error = exc
-            log.exception("live engine stopped")
+            log.debug("live engine stopped", exc_info=True)
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Wait for the worker to end (source finished, or stopped); True if it ended."""
