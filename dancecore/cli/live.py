@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.duration is not None and args.duration <= 0:
         raise DancecoreError(f"--duration must be a positive number of seconds, got {args.duration}")
+    if config.source.name == "stdin" and sys.stdin.isatty():
+        raise DancecoreError("--source stdin reads raw PCM from a pipe, e.g. "
+                             "`ffmpeg -i song.mp3 -f s16le -ac 2 -ar 44100 - | dancecore live --source stdin`")
     web = web_announcers(args.serve, args.feed, args.feed_token)
     adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None, extra=web)
     if url := serve_marquee(web, adapter.classifier):
