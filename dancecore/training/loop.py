@@ -227,16 +227,19 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
                     raise Interrupted()
             bar.close()
             progress.seconds += time.perf_counter() - started
-            _end_epoch(progress, config, model, network, val, runtime, files, prov, say)
-            if runtime.is_main:
+            row = _end_epoch(progress, config, model, network, val, runtime, files, prov)
+            if runtime.is_main:  # state first: once the log shows an epoch, it can be resumed from
                 save_state(files.last, snapshot())
+                _write_log(files.log, progress.rows)
+                plot_curves(progress.rows, files.curves, title=f"{config.arch}: {files.out.name}")
+                say(_describe(row))
     best = progress.rows[progress.best_epoch - 1] if progress.best_epoch else {}
     return TrainResult(files, progress.best_epoch, best, progress.rows, runtime.is_main)
 
 
 def _end_epoch(progress: Progress, config: TrainConfig, model: DanceModel, network: torch.nn.Module,
-               val: ValSet | None, runtime: Runtime, files: RunFiles, prov: dict[str, Any], say: Any) -> None:
-    """Sum the epoch over ranks, validate when due, keep the best model, write log and curves."""
+               val: ValSet | None, runtime: Runtime, files: RunFiles, prov: dict[str, Any]) -> dict[str, Any]:
+    """Sum the epoch over ranks, validate when due, keep the best model; the epoch's log row."""
     epoch = progress.epoch + 1
     loss_sum, correct, count, seconds = distributed.all_sum(
         runtime, [progress.loss_sum, progress.correct, progress.count, progress.seconds])
@@ -266,10 +269,7 @@ def _end_epoch(progress: Progress, config: TrainConfig, model: DanceModel, netwo
     progress.rows.append(row)
     progress.epoch, progress.batch = epoch, 0
     progress.loss_sum = progress.correct = progress.count = progress.seconds = 0.0
-    if runtime.is_main:
-        _write_log(files.log, progress.rows)
-        plot_curves(progress.rows, files.curves, title=f"{config.arch}: {files.out.name}")
-        say(_describe(row))
+    return row
 
 
 def _describe(row: dict[str, Any]) -> str:
