@@ -81,7 +81,7 @@ class ArraySource(Source):
                 ring.write(block)
             else:
                 ring.write_waiting(block, self._stop)
-        self.state = "finished"
+        self.state = "stopped" if self._stop.is_set() else "finished"
         self._done.set()
 
     def stop(self) -> None:
@@ -133,7 +133,7 @@ class StdinSource(Source):
                 pcm = np.frombuffer(pending[:whole], dtype=self.dtype).astype(np.float32) / self.scale
                 ring.write_waiting(pcm.reshape(-1, self.channels).mean(axis=1), self._stop)
                 pending = pending[whole:]
-        self.state = "finished"
+        self.state = "stopped" if self._stop.is_set() else "finished"
         self._done.set()
 
     def stop(self) -> None:

@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="PATH", help="model file (default: the model shipped in the package)")
     p.add_argument("--hop", type=float, metavar="S", help="score a new window every S seconds (default 1)")
     p.add_argument("--min-confidence", type=float, metavar="P", help="announce from this probability (default: the model's)")
-    p.add_argument("--speed", type=float, metavar="X", help="file:/stdin pacing: 1 = real time, 0 = as fast as possible")
+    p.add_argument("--speed", type=float, metavar="X", help="file: pacing: 1 = real time, 0 = as fast as possible")
     p.add_argument("--rate", type=int, metavar="HZ", help="device rate to open, or the rate of PCM on stdin")
     p.add_argument("--channels", type=int, metavar="N", help="device channels to open, or channels of PCM on stdin")
     p.add_argument("--stdin-format", choices=["s16le", "s32le", "f32le"], help="sample format of PCM on stdin")
