@@ -117,18 +117,26 @@ def prepare(dataset: str | None, out: str | Path, config: TrainConfig, explicit:
                               "or choose another --out folder")
         if dataset is None:
             raise ConfigError("give the training DATASET (a folder of dance folders or a CSV manifest)")
-        return dataset, config, None
+        return str(Path(dataset).absolute()), _absolute_paths(config), None
     state = load_state(files.last)
     saved = config_from_dict(state["config"], f"{files.last} config")
-    wanted = saved.with_overrides(explicit)
+    wanted = _absolute_paths(saved.with_overrides(explicit))
     changed = changed_keys(saved, wanted)
     if changed:
         raise ConfigError(f"cannot change {', '.join(changed)} when resuming {files.out}; "
                           "start a new run with another --out to train differently")
-    if dataset is not None and str(dataset) != state["dataset_spec"]:
+    if dataset is not None and str(Path(dataset).absolute()) != state["dataset_spec"]:
         raise ConfigError(f"{files.out} was trained on {state['dataset_spec']}, not {dataset}; "
                           "resume without a DATASET or with the same one")
     return state["dataset_spec"], wanted, state
+
+
+def _absolute_paths(config: TrainConfig) -> TrainConfig:
+    """The config with its file and folder settings made absolute, so a run resumes from anywhere."""
+    changes: dict[str, Any] = {k: str(Path(v).absolute()) for k in ("val", "rules") if (v := getattr(config, k))}
+    if config.augment.noise_folder:
+        changes["augment"] = {"noise_folder": str(Path(config.augment.noise_folder).absolute())}
+    return config.with_overrides(changes)
 
 
 def train(dataset: str, config: TrainConfig, out: str | Path, state: dict[str, Any] | None = None,
