@@ -161,7 +161,8 @@ async def test_bad_input_gets_the_shared_refusal(classifier: Classifier, media: 
 async def test_not_a_form_and_no_file_field(classifier: Classifier, media: dict[str, Path]) -> None:
     service = web_service(classifier)
     async with client_for(service) as client:
-        raw = await client.post("/api/classify", content=media["clip"].read_bytes(), headers={"content-type": "audio/mpeg"})
+        raw = await client.post("/api/classify", content=media["clip"].read_bytes(),
+                                headers={"content-type": "audio/mpeg"})
         wrong_field = await client.post("/api/classify", files={"audio": ("clip.mp3", b"ID3", "audio/mpeg")})
     service.close()
     assert (raw.status_code, raw.json()["error"]) == (415, "not_form")
@@ -226,7 +227,8 @@ async def test_check_before_upload_uses_the_shared_messages(classifier: Classifi
         text = await client.get("/api/check", params={"size": 1000, "type": "application/pdf", "name": "a.pdf"})
         fine = await client.get("/api/check", params={"size": 1000, "type": "audio/mpeg", "name": "a.mp3"})
         bad = await client.get("/api/check", params={"size": -5})
-    assert (big.status_code, big.json()["message"]) == (413, service.check_declared(80 * MB, "video/mp4", "party.mp4").message)
+    shared = service.check_declared(80 * MB, "video/mp4", "party.mp4").message
+    assert (big.status_code, big.json()["message"]) == (413, shared)
     assert (text.status_code, text.json()["error"]) == (415, "not_media")
     assert (fine.status_code, fine.json()) == (200, {"ok": True})
     assert bad.status_code == 422 and bad.json()["error"] == "bad_request"
@@ -343,7 +345,8 @@ async def test_posted_events_become_the_live_state(classifier: Classifier, media
     async with client_for(service, feed_token="s3cret") as client:
         assert (await client.get("/api/live")).json() == {"seq": 0, "event": "waiting"}
         refused = await client.post("/api/live/events", json=event.to_dict())
-        accepted = await client.post("/api/live/events", json=event.to_dict(), headers={"Authorization": "Bearer s3cret"})
+        accepted = await client.post("/api/live/events", json=event.to_dict(),
+                                     headers={"Authorization": "Bearer s3cret"})
         now = (await client.get("/api/live")).json()
         wrong = await client.post("/api/live/events", json={"event": "dance", "dance": "polka"},
                                   headers={"Authorization": "Bearer s3cret"})
@@ -380,6 +383,11 @@ class StreamReader:
             assert self.arrived.wait_for(lambda: len(self.events) >= count, timeout_s), self.events
             return list(self.events)
 
+    def join(self, timeout_s: float) -> None:
+        """Wait for the server to end the stream."""
+        self._thread.join(timeout_s)
+        assert not self._thread.is_alive(), "the event stream was not ended"
+
     def close(self) -> None:
         self._client.close()
 
@@ -404,10 +412,11 @@ def test_announcer_events_reach_the_stream_in_order(classifier: Classifier, medi
         web.silence(SilenceEvent(song=1, stream_s=190.0))
         second = live_result(classifier, media["clip"], top="slow_waltz")
         web.dance(DanceEvent(second, song=2, since_song_start_s=7.0, stream_s=200.0, windows=3))
-        events = reader.wait_for(4)
-        web.close()
-        if server is not None:
-            events = reader.wait_for(5)
+        reader.wait_for(4)
+        web.close()                                  # "stopped"; the in-process server stops too
+        events = reader.wait_for(5)
+        if server is None:                           # its open stream was ended, not left hanging
+            reader.join(30)
     finally:
         reader.close()
         if server is not None:
@@ -416,8 +425,7 @@ def test_announcer_events_reach_the_stream_in_order(classifier: Classifier, medi
     assert [e["seq"] for e in events[:4]] == [0, 1, 2, 3]
     assert events[1]["dance"] == "quickstep" and events[3]["dance"] == "slow_waltz"
     assert events[1]["probabilities"] == pytest.approx(first.to_dict()["probabilities"])
-    if server is not None:
-        assert events[4]["event"] == "stopped"
+    assert events[4]["event"] == "stopped"
 
 
 def test_feed_problems_are_one_line_errors(classifier: Classifier) -> None:

@@ -101,7 +101,9 @@ def chart_ink(page: Any) -> dict[str, Any]:
         const c = document.getElementById('timeline');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let painted = 0; const colours = new Set();
-        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200) { painted++; colours.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]); }
+        for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] > 200) { painted++; colours.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]); }
+        }
         return {painted: painted / (c.width * c.height), colours: colours.size, width: c.clientWidth};
     }""")
 

@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stride", type=int, default=DEFAULT_STRIDE_FRAMES, metavar="FRAMES",
                    help=f"window stride in spectrogram frames (default {DEFAULT_STRIDE_FRAMES} = 4.6 s)")
     p.add_argument("--limits", metavar="YAML", help="file with a `limits:` section (as configs/bot.yaml) for "
-                   "upload size, duration, time limit, workers, queue and cool-down (default: the bot's, without cool-down)")
+                   "upload size, duration, time limit, workers, queue and cool-down "
+                   "(default: the bot's, without cool-down)")
     p.add_argument("--workers", type=int, metavar="N", help="clips analysed at once (overrides --limits)")
     p.add_argument("--queue", type=int, metavar="N", help="clips that may wait before 'busy' (overrides --limits)")
     p.add_argument("--cooldown", type=float, metavar="S",

@@ -27,7 +27,7 @@ from dancecore.dances import DANCES
 from dancecore.plots import DANCE_COLOURS
 from dancecore.service import FORMATS_HINT, Answer, Busy, ClassificationService, Refusal, ServiceLimits, Slot
 from dancecore.web.events import EventError, EventHub
-from dancecore.web.schemas import Accepted, Checked, ClassifyResult, Info, LiveEvent, Problem
+from dancecore.web.schemas import Accepted, Checked, ClassifyResult, Info, LimitsInfo, LiveEvent, Problem
 from dancecore.web.upload import UploadProblem, read_upload
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -109,8 +109,7 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
         model = service.classifier.model
         return {"dances": [{"id": d.id, "name": d.name, "style": d.style, "meter": d.meter, "bpm": d.bpm,
                             "colour": to_hex(DANCE_COLOURS[d.id])} for d in DANCES],
-                "limits": {name: getattr(limits, name) for name in ("max_bytes", "max_duration_s", "min_duration_s",
-                                                                     "timeout_s", "workers", "queue_size", "cooldown_s")},
+                "limits": {name: getattr(limits, name) for name in LimitsInfo.model_fields},
                 "model": {"name": model.name, "arch": model.arch}, "formats": FORMATS_HINT}
 
     @app.get("/api/check", response_model=Checked, responses={413: {"model": Problem}, 415: {"model": Problem}},

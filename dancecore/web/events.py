@@ -52,10 +52,10 @@ class Published:
 class _Listener:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.queue: asyncio.Queue[Published] = asyncio.Queue(maxsize=LISTENER_QUEUE)
+        self.queue: asyncio.Queue[Published | None] = asyncio.Queue(maxsize=LISTENER_QUEUE)
 
-    def offer(self, item: Published) -> None:
-        """On the listener's loop: enqueue, dropping the oldest when full."""
+    def offer(self, item: Published | None) -> None:
+        """On the listener's loop: enqueue (None: the end), dropping the oldest when full."""
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(item)
@@ -69,6 +69,7 @@ class EventHub:
         self._seq = itertools.count(1)
         self._latest = Published(0, WAITING, time.time())
         self._listeners: set[_Listener] = set()
+        self._closed = False
         self.published = 0
 
     @property
@@ -92,25 +93,36 @@ class EventHub:
             self._latest = item
             self.published += 1
             listeners = list(self._listeners)
+        self._offer(listeners, item)
+        return item
+
+    def close(self) -> None:
+        """End every listener's stream (the server is stopping: open streams would hold it up).
+        Thread-safe; later `listen` calls give the current state and end."""
+        with self._lock:
+            self._closed = True
+            listeners = list(self._listeners)
+        self._offer(listeners, None)
+
+    async def listen(self) -> AsyncIterator[Published]:
+        """The current state, then each new event, until the caller stops iterating or the hub closes."""
+        listener = _Listener(asyncio.get_running_loop())
+        with self._lock:
+            self._listeners.add(listener)
+            first, closed = self._latest, self._closed
+        try:
+            yield first
+            while not closed and (item := await listener.queue.get()) is not None:
+                yield item
+        finally:
+            self._remove(listener)
+
+    def _offer(self, listeners: list[_Listener], item: Published | None) -> None:
         for listener in listeners:
             try:
                 listener.loop.call_soon_threadsafe(listener.offer, item)
             except RuntimeError:  # that listener's loop has closed: it is gone
                 self._remove(listener)
-        return item
-
-    async def listen(self) -> AsyncIterator[Published]:
-        """The current state, then each new event, until the caller stops iterating."""
-        listener = _Listener(asyncio.get_running_loop())
-        with self._lock:
-            self._listeners.add(listener)
-            first = self._latest
-        try:
-            yield first
-            while True:
-                yield await listener.queue.get()
-        finally:
-            self._remove(listener)
 
     def _remove(self, listener: _Listener) -> None:
         with self._lock:

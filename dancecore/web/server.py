@@ -6,22 +6,25 @@ import ipaddress
 import socket
 import threading
 import time
+from types import FrameType
+from typing import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
 from dancecore.errors import DancecoreError
 
-SHUTDOWN_GRACE_S = 2.0   # open marquee streams never end by themselves: close them after this
+SHUTDOWN_GRACE_S = 2.0   # longest wait for running requests when stopping, seconds
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to host:port (port 0: any free port); DancecoreError when it cannot be."""
+    """A listening TCP socket on host:port (port 0: any free port); DancecoreError when it cannot be."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(socket.SOMAXCONN)   # connections wait in the backlog until uvicorn serves them
     except OSError as exc:
         sock.close()
         reason = exc.strerror or str(exc)
@@ -40,6 +43,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling `before_exit` (which ends the app's endless event streams) as soon
+    as it is asked to stop, so that it need not wait for them."""
+
+    def __init__(self, config: uvicorn.Config, before_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.before_exit = before_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.before_exit()
+        super().handle_exit(sig, frame)
+
+
 class WebServer:
     """uvicorn on host:port, bound at once (so a taken port fails before anything else starts).
     `run(app)` blocks (Ctrl-C stops it); `start(app)`/`stop()` serve on a daemon thread, e.g. inside
@@ -50,7 +66,7 @@ class WebServer:
         self.host = host
         self.port: int = self.socket.getsockname()[1]
         self.log_level = log_level
-        self.server: uvicorn.Server | None = None
+        self.server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -60,10 +76,11 @@ class WebServer:
         return f"http://[{shown}]:{self.port}" if ":" in shown else f"http://{shown}:{self.port}"
 
     def run(self, app: FastAPI) -> None:
-        """Serve `app` until interrupted."""
+        """Serve `app` until interrupted. An EventHub at `app.state.hub` is closed when stopping."""
         config = uvicorn.Config(app, log_config=None, log_level=self.log_level, access_log=False, lifespan="on",
                                 timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-        self.server = uvicorn.Server(config)
+        hub = getattr(app.state, "hub", None)
+        self.server = _Server(config, hub.close if hub is not None else lambda: None)
         try:
             self.server.run(sockets=[self.socket])
         finally:
@@ -84,6 +101,7 @@ class WebServer:
     def stop(self, timeout_s: float = 10.0) -> None:
         """Ask the background server to finish and wait for it."""
         if self.server is not None:
+            self.server.before_exit()
             self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout_s)

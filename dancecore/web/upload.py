@@ -71,7 +71,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
                 raise UploadProblem("too_large", n_bytes=max(declared or 0, len(form.data), received))
         form.parser.finalize()
     except MultipartParseError as exc:
-        raise UploadProblem("not_form", f"the form data is malformed ({exc}); send a multipart/form-data upload") from None
+        raise UploadProblem("not_form", f"the form data is malformed ({exc}); "
+                            "send a multipart/form-data upload") from None
     if not form.found:
         raise UploadProblem("no_file", f"no file in the form: send the recording in a field named {field!r}")
     return Upload(name=clean_name(form.filename), content_type=form.content_type, data=bytes(form.data))
