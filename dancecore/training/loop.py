@@ -117,6 +117,8 @@ def prepare(dataset: str | None, out: str | Path, config: TrainConfig, explicit:
                               "or choose another --out folder")
         if dataset is None:
             raise ConfigError("give the training DATASET (a folder of dance folders or a CSV manifest)")
+        if config.augment.noise_folder:
+            noise_files(config.augment.noise_folder)  # a wrong folder fails now, not after caching
         return str(Path(dataset).absolute()), _absolute_paths(config), None
     state = load_state(files.last)
     saved = config_from_dict(state["config"], f"{files.last} config")
