@@ -198,6 +198,29 @@ async def test_oversized_upload_is_refused_without_reading_it(classifier: Classi
     assert service.held == 0
 
 
+async def test_client_leaving_mid_upload_frees_its_place(classifier: Classifier) -> None:
+    service = web_service(classifier, workers=1, queue_size=0)
+    app = create_app(service)
+    head = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.mp3"\r\n\r\n' + b"\xff\xfb" * 1000)
+    incoming = [{"type": "http.request", "body": head, "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/classify", "raw_path": b"/api/classify", "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"multipart/form-data; boundary=b")], "client": ("127.0.0.1", 5000),
+             "server": ("test", 80)}
+    await app(scope, receive, send)
+    service.close()
+    assert sent[0]["status"] == 400 and json.loads(sent[1]["body"])["error"] == "disconnected"
+    assert service.held == 0
+
+
 def test_declared_oversized_body_is_refused_before_it_is_sent(classifier: Classifier) -> None:
     """A real server answers 413 to the headers alone when Content-Length is over the limit."""
     server = WebServer("127.0.0.1", 0).start(create_app(classifier))

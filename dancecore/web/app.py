@@ -28,7 +28,7 @@ from dancecore.plots import DANCE_COLOURS
 from dancecore.service import FORMATS_HINT, Answer, Busy, ClassificationService, Refusal, ServiceLimits, Slot
 from dancecore.web.events import EventError, EventHub
 from dancecore.web.schemas import Accepted, Checked, ClassifyResult, Info, LimitsInfo, LiveEvent, Problem
-from dancecore.web.upload import UploadProblem, read_upload
+from dancecore.web.upload import UploadProblem, clean_name, read_upload
 
 STATIC_DIR = Path(__file__).parent / "static"
 UPLOAD_FIELD = "file"
@@ -36,8 +36,9 @@ WEB_LIMITS = ServiceLimits(cooldown_s=0.0)   # the shared limits; no per-address
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 # HTTP status of each refusal kind (dancecore.service.Refusal.kind, web upload problems, busy)
-STATUS = {"too_large": 413, "not_media": 415, "not_form": 415, "no_file": 422, "empty": 422, "unreadable": 422,
-          "silent": 422, "too_short": 422, "timeout": 422, "cooldown": 429, "internal": 500, "busy": 503}
+STATUS = {"disconnected": 400, "too_large": 413, "not_media": 415, "not_form": 415, "no_file": 422, "empty": 422,
+          "unreadable": 422, "silent": 422, "too_short": 422, "timeout": 422, "cooldown": 429, "internal": 500,
+          "busy": 503}
 ERRORS = {status: {"model": Problem} for status in sorted(set(STATUS.values()))}
 
 
@@ -116,9 +117,9 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
              summary="Would an upload of this size and type be taken?")
     async def check(size: int = Query(ge=0, description="file size in bytes"),
                     media_type: str = Query("", alias="type", description="declared MIME type"),
-                    name: str = Query("upload", max_length=200, description="file name, for the message")) -> Any:
+                    name: str = Query("upload", description="file name, for the message")) -> Any:
         """Lets a page refuse a too large or non-media file before uploading it, with the shared message."""
-        refusal = service.check_declared(size, media_type or None, name)
+        refusal = service.check_declared(size, media_type or None, clean_name(name))
         return refused(refusal) if refusal else {"ok": True}
 
     @app.post("/api/classify", response_model=ClassifyResult, responses=ERRORS,

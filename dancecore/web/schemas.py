@@ -53,8 +53,9 @@ class ClassifyResult(BaseModel):
 class Problem(BaseModel):
     """Any refusal: a stable machine-readable `error` and one friendly line for people."""
 
-    error: str = Field(description="too_large, not_media, not_form, no_file, empty, unreadable, silent, "
-                                   "too_short, timeout, cooldown, busy, internal, bad_request, bad_event, unauthorised")
+    error: str = Field(description="too_large, not_media, not_form, no_file, disconnected, empty, unreadable, "
+                                   "silent, too_short, timeout, cooldown, busy, internal, bad_request, bad_event, "
+                                   "unauthorised")
     message: str
 
 

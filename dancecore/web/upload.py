@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 FORM_SLACK_BYTES = 64 * 1024   # form boundaries, part headers and small extra fields allowed on top of the file
 MAX_NAME_CHARS = 80
@@ -26,7 +26,8 @@ class Upload:
 
 class UploadProblem(Exception):
     """The request is not a usable upload. kind: "not_form" (not multipart/form-data), "no_file"
-    (no field of that name), "too_large" (n_bytes: the declared body or the bytes seen so far)."""
+    (no field of that name), "too_large" (n_bytes: the declared body or the bytes seen so far),
+    "disconnected" (the client went away mid-upload)."""
 
     def __init__(self, kind: str, message: str = "", n_bytes: int | None = None) -> None:
         super().__init__(message or kind)
@@ -70,6 +71,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
             if len(form.data) > max_bytes or received > max_bytes + FORM_SLACK_BYTES:
                 raise UploadProblem("too_large", n_bytes=max(declared or 0, len(form.data), received))
         form.parser.finalize()
+    except ClientDisconnect:
+        raise UploadProblem("disconnected", "the upload was interrupted; send the file again") from None
     except MultipartParseError as exc:
         raise UploadProblem("not_form", f"the form data is malformed ({exc}); "
                             "send a multipart/form-data upload") from None
