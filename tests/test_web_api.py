@@ -22,6 +22,7 @@ from bot_clips import bad_inputs, cut, phone_video, two_hour_mp3
 from conftest import song
 from dancecore.classify import Classifier
 from dancecore.cli import main
+from dancecore.errors import ConfigError, DancecoreError
 from dancecore.model import load_model
 from dancecore.result import Result
 from dancecore.service import Busy, ClassificationService, ServiceLimits
@@ -31,7 +32,7 @@ from dancecore.web.schemas import ClassifyResult
 from dancecore.web.server import WebServer
 
 pytest.importorskip("adapters.announcers.web")
-from adapters.announcers.web import WebAnnouncer, feed_url, web_announcers  # noqa: E402
+from adapters.announcers.web import WebAnnouncer, feed_url, serve_marquee, web_announcers  # noqa: E402
 from adapters.events import DanceEvent, SilenceEvent  # noqa: E402
 
 torch.set_num_threads(1)
@@ -451,10 +452,27 @@ def test_announcer_events_reach_the_stream_in_order(classifier: Classifier, medi
     assert events[4]["event"] == "stopped"
 
 
+def test_live_serve_flag_serves_the_app_in_process(classifier: Classifier) -> None:
+    """What `dancecore live --serve HOST:PORT` does: the port is taken at once, the app starts later."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    announcers = web_announcers(f"127.0.0.1:{port}", None)
+    with pytest.raises(DancecoreError, match=f"cannot listen on 127.0.0.1:{port}"):
+        web_announcers(f"127.0.0.1:{port}", None)      # taken by the first one
+    url = serve_marquee(announcers, classifier)
+    try:
+        assert url == f"http://127.0.0.1:{port}"
+        assert httpx.get(url + "/api/live", timeout=30).json() == {"seq": 0, "event": "waiting"}
+        assert httpx.get(url + "/", timeout=30).status_code == 200
+    finally:
+        announcers[0].close()
+    assert announcers[0].hub.latest.event["event"] == "stopped"
+
+
 def test_feed_problems_are_one_line_errors(classifier: Classifier) -> None:
     assert feed_url("http://10.0.0.5:8000/") == "http://10.0.0.5:8000/api/live/events"
     assert feed_url("https://host/api/live/events") == "https://host/api/live/events"
-    from dancecore.errors import ConfigError
     with pytest.raises(ConfigError, match="not the URL"):
         feed_url("10.0.0.5:8000")
     with pytest.raises(ConfigError, match="--serve"):
