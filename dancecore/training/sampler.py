@@ -65,6 +65,7 @@ class CropSource:
 
     @property
     def augmenter(self) -> Augmenter | None:
+        """The augmenter (with its noise bank), built on first use in this process; None when clean."""
         if self.augment is not None and self._augmenter is None:
             noise = NoiseBank([np.load(e, mmap_mode="r") for e in self.noise_entries]) if self.noise_entries else None
             self._augmenter = Augmenter(self.augment, self.settings.sr, noise)
