@@ -7,9 +7,10 @@ A window counts once it holds `min_music_s` of music. Windows with no steady bea
 below the model's reject threshold) or talk-like level patterns (many quiet frames) are doubtful:
 before an announcement they restart the evidence, after it they are skipped. A dance is announced
 when the song's mean probabilities have named it for `stable_windows` windows in a row with at
-least `min_confidence` (the model's reject threshold unless set). Afterwards `change_windows`
-consecutive windows naming another confident dance start a new song (no gap needed); a song mean
-that moves to another dance by `revise_margin` for `stable_windows` windows revises the announcement.
+least `min_confidence` (the model's reject threshold unless set). Afterwards, once `change_windows`
+of the song's windows named its dance, `change_windows` consecutive windows naming another confident
+dance start a new song (no gap needed); a song mean that moves to another dance by `revise_margin`
+for `stable_windows` windows revises the announcement.
 """
 from __future__ import annotations
 
@@ -146,7 +147,10 @@ class Tracker:
         mean = self._add(obs)
         self._recent.append(obs)
         recent_tops = {int(np.argmax(o.probs)) for o in self._recent}
-        if len(self._recent) == self._recent.maxlen and len(recent_tops) == 1:
+        current = DANCE_IDS.index(self.announced)
+        # a new song needs an old one: change_windows windows that named the announced dance (else revise)
+        established = sum(int(np.argmax(o.probs)) == current for o in self._song) >= self.config.change_windows
+        if established and len(self._recent) == self._recent.maxlen and len(recent_tops) == 1:
             new = recent_tops.pop()
             short = np.mean([o.probs for o in self._recent], axis=0)
             if DANCE_IDS[new] != self.announced and short[new] >= self.min_confidence:
@@ -158,7 +162,6 @@ class Tracker:
                 self.songs += 1
                 return [self._announce(obs, self._agg.mean, revised=False)]
         top = int(np.argmax(mean))
-        current = DANCE_IDS.index(self.announced)
         self._lead = self._lead + 1 if top != current and mean[top] - mean[current] >= self.config.revise_margin else 0
         if self._lead >= self.config.stable_windows and mean[top] >= self.min_confidence:
             self._lead = 0
