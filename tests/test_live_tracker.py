@@ -175,3 +175,10 @@ def test_the_song_start_comes_from_the_window_level_profile(tracker: Tracker) ->
         observation(float(t), probs("jive"), levels=levels if t == 5 else None))]
     event, = events
     assert event.since_song_start_s == pytest.approx(event.stream_s - (5.0 - 12 * BLOCK))
+
+
+def test_a_change_right_after_a_weak_announcement_is_a_revision_not_a_new_song() -> None:
+    tracker = Tracker(TrackerConfig(min_confidence=0.3), HOP, RejectSettings(), {"name": "t", "arch": "t"})
+    leaning = mix({"tango": 0.35, "quickstep": 0.3})
+    events = run(tracker, [(1, probs("quickstep", 0.9), {}), (2, leaning, {}), (10, probs("tango", 0.8), {})])
+    assert dances(events) == [("quickstep", 1, False), ("tango", 1, True)]
