@@ -104,8 +104,6 @@ def test_two_songs_through_pulseaudio_osc_and_jack_midi(servers, songs, model_pa
     first_of_2 = next(i for i, e in enumerate(events) if e["event"] == "dance" and e["song"] == 2)
     assert any(e["song"] == 1 for e in silence_events[:1]) and events.index(silence_events[0]) < first_of_2
     assert all(e["song"] == 1 for e in events[:first_of_2] if e["event"] == "dance")
-    for song, limit in ((1, 8.5), (2, 12.0)):   # seconds of the song heard before its announcement
-        assert next(e for e in dance_events if e["song"] == song)["since_song_start_s"] <= limit
 
     received = [(t - t0, address, args) for t, address, args in osc.received()]
     announced = [(t, args[0]) for t, address, args in received if address == "/dancecore/dance"]
