@@ -2,7 +2,8 @@
 silence gap or a sustained change, nothing during silence, talk or unsure stretches.
 
 Per scored window (one per hop) the tracker gets an Observation. A hop quieter than the silence
-gate is skipped; `silence_gap_s` of them end the song (a SilenceEvent if a dance was announced).
+gate is skipped; `silence_gap_s` of them end the song (a SilenceEvent if a dance was announced). A
+shorter gap, seen only in a later window's level profile, splits the songs without a SilenceEvent.
 A window counts once it holds `min_music_s` of music. Windows with no steady beat (beat clarity
 below the model's reject threshold) or talk-like level patterns (many quiet frames) are doubtful:
 before an announcement they restart the evidence, after it they are skipped. A dance is announced
