@@ -10,7 +10,7 @@ APT_PACKAGES=(
   portaudio19-dev                 # pyaudio (live adapter)
   pulseaudio pulseaudio-utils libasound2-plugins   # loopback monitor sources and their tests
   jackd2                          # MIDI through JACK in tests (virtual ports)
-  fluidsynth fluid-soundfont-gm timgm6mb-soundfont # rendering the synthetic training set
+  fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont musescore-general-soundfont-small  # synthetic training set
   sox espeak-ng                   # crowd noise, spoken announcements
   chromium                        # browser tests of the web page
 )
