@@ -22,6 +22,7 @@ from adapters.sources import Source
 from adapters.tracker import Observation, Tracker
 from dancecore.classify import Classifier
 from dancecore.features import StreamingLogMel
+from dancecore.fusion import RhythmScorer
 from dancecore.tempo import estimate_tempo
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,10 @@ class WindowStream:
         """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window, from the same Classifier
         method as offline. `recent_audio` (up to rhythm_audio_s seconds ending with the window, at the
         model's rate) is where a rhythm branch that needs raw audio gets its input."""
-        return self.classifier.window_probabilities(window[None])[0]
+        excerpts = None
+        if self.classifier.needs_audio:
+            excerpts = [RhythmScorer.excerpt(recent_audio, len(recent_audio), self.features.sr)]
+        return self.classifier.window_probabilities(window[None], excerpts)[0]
 
     def _trim(self) -> None:
         """Drop frames and samples no later window can need."""

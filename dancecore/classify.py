@@ -9,7 +9,9 @@ import numpy as np
 from dancecore.aggregate import mean_probabilities
 from dancecore.audio import DEFAULT_MAX_DURATION_S, DEFAULT_TIMEOUT_S, Audio, load_audio
 from dancecore.dances import DANCE_IDS
+from dancecore.errors import DancecoreError
 from dancecore.features import log_mel
+from dancecore.fusion import RhythmScorer
 from dancecore.model import DanceModel
 from dancecore.result import Result
 from dancecore.segments import DEFAULT_STRIDE_FRAMES, cut_windows
@@ -26,6 +28,7 @@ class Analysis:
     start_frames: np.ndarray
     window_probs: np.ndarray
     result: Result
+    window_other: np.ndarray | None = None
 
 
 class Classifier:
@@ -40,6 +43,12 @@ class Classifier:
         self.timeout_s = timeout_s
         if min_top_probability is not None:
             model.reject.min_top_probability = min_top_probability
+        self.rhythm = RhythmScorer(model.rhythm) if model.rhythm else None
+
+    @property
+    def needs_audio(self) -> bool:
+        """True when windows are scored from raw audio too (a model with a rhythm branch)."""
+        return self.rhythm is not None
 
     def classify(self, source: str | Path | bytes, name: str | None = None) -> Result:
         """Decode and classify a file path or bytes; raises AudioError for unusable input."""
@@ -58,27 +67,47 @@ class Classifier:
 
     def analyse_spectrogram(self, spectrogram: np.ndarray, label: str, audio: Audio | None = None) -> Analysis:
         """Classify a (frames, n_mels) dB spectrogram made with the model's feature settings (e.g. read
-        from the feature cache); `audio`, when given, supplies the durations and truncation flag."""
+        from the feature cache); `audio` supplies the durations and truncation flag, and the raw
+        samples a rhythm branch needs (required then)."""
         spectrogram = np.asarray(spectrogram, dtype=np.float32)
         cut = cut_windows(spectrogram, self.model.window_frames, self.stride_frames, self.model.features.amin_db)
-        window_probs = self.window_probabilities(cut.windows)
+        excerpts = None
+        if self.rhythm is not None:
+            if audio is None:
+                raise DancecoreError(f"{label}: model {self.model.name} has a rhythm branch and needs the audio, "
+                                     "not only a spectrogram")
+            ends = (cut.start_frames + self.model.window_frames) * self.model.features.hop_length
+            excerpts = [RhythmScorer.excerpt(audio.samples, int(end), audio.sr) for end in ends]
+        window_probs, window_other = self.window_scores(cut.windows, excerpts)
         song = mean_probabilities(window_probs)
         tempo = estimate_tempo(spectrogram, self.model.features)
-        result = self._result(label, audio, song, cut.start_frames, window_probs, tempo.bpm, tempo.clarity)
+        other = None if window_other is None else float(window_other.mean())
+        result = self._result(label, audio, song, cut.start_frames, window_probs, tempo.bpm, tempo.clarity, other)
         if audio is None:  # duration from the frame count (1 + n_samples // hop frames)
             result.duration_s = (len(spectrogram) - 1) / self.model.features.frame_rate
         result.padded = cut.padded
         return Analysis(spectrogram=spectrogram, start_frames=cut.start_frames, window_probs=window_probs,
-                        result=result)
+                        result=result, window_other=window_other)
 
-    def window_probabilities(self, windows: np.ndarray) -> np.ndarray:
-        """(n, 10) probabilities over DANCE_IDS for (n, frames, n_mels) dB windows."""
+    def window_probabilities(self, windows: np.ndarray, excerpts: list[np.ndarray] | None = None) -> np.ndarray:
+        """(n, 10) probabilities over DANCE_IDS for (n, frames, n_mels) dB windows; with a rhythm
+        branch, `excerpts` are the raw samples (model rate) of the 11.89 s ending with each window."""
+        return self.window_scores(windows, excerpts)[0]
+
+    def window_scores(self, windows: np.ndarray,
+                      excerpts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Window probabilities (n, 10) and, with a rhythm branch, its (n,) probability that each
+        window is another dance (None without one)."""
         probs = self.model.predict_windows(windows)
-        order = [self.model.classes.index(d) for d in DANCE_IDS]
-        return probs[:, order]
+        probs = probs[:, [self.model.classes.index(d) for d in DANCE_IDS]]
+        if self.rhythm is None:
+            return probs, None
+        if excerpts is None or len(excerpts) != len(windows):
+            raise ValueError("a model with a rhythm branch needs one audio excerpt per window")
+        return self.rhythm.fuse(probs, self.rhythm.probabilities(excerpts, self.model.features.sr))
 
     def _result(self, label: str, audio: Audio | None, song: np.ndarray, start_frames: np.ndarray,
-                window_probs: np.ndarray, raw_bpm: float, clarity: float) -> Result:
+                window_probs: np.ndarray, raw_bpm: float, clarity: float, other: float | None) -> Result:
         seconds_per_frame = self.model.features.hop_length / self.model.features.sr
         timeline = [{"start_s": round(float(s) * seconds_per_frame, 3),
                      "probabilities": {d: round(float(p), 6) for d, p in zip(DANCE_IDS, row)}}
@@ -91,6 +120,8 @@ class Classifier:
                         model={"name": self.model.name, "arch": self.model.arch},
                         source_duration_s=audio.source_duration_s if audio else None,
                         truncated=audio.truncated if audio else False)
+        if other is not None:
+            result.extra["other_dance_probability"] = round(other, 4)
         result.not_sure_reason = self._doubt(result)
         result.not_sure = result.not_sure_reason is not None
         return result
@@ -100,6 +131,9 @@ class Classifier:
         reject = self.model.reject
         if result.tempo_clarity < reject.min_beat_clarity:
             return f"no steady beat (clarity {result.tempo_clarity:.2f} < {reject.min_beat_clarity:.2f})"
+        other = result.extra.get("other_dance_probability")
+        if other is not None and other > reject.max_other_probability:
+            return f"sounds like another dance ({other:.2f} > {reject.max_other_probability:.2f})"
         if result.confidence < reject.min_top_probability:
             return f"low confidence ({result.confidence:.2f} < {reject.min_top_probability:.2f})"
         return None

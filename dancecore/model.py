@@ -22,14 +22,17 @@ DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "default.pt"
 
 @dataclass
 class RejectSettings:
-    """When a result says "not sure": top probability below `min_top_probability`, or beat
-    clarity (0..1, see dancecore.tempo) below `min_beat_clarity`."""
+    """When a result says "not sure": top probability below `min_top_probability`, beat clarity
+    (0..1, see dancecore.tempo) below `min_beat_clarity`, or the rhythm branch's mean probability of
+    another dance above `max_other_probability`."""
 
     min_top_probability: float = 0.5
     min_beat_clarity: float = 0.05
+    max_other_probability: float = 1.0
 
     def to_dict(self) -> dict[str, float]:
-        return {"min_top_probability": self.min_top_probability, "min_beat_clarity": self.min_beat_clarity}
+        return {"min_top_probability": self.min_top_probability, "min_beat_clarity": self.min_beat_clarity,
+                "max_other_probability": self.max_other_probability}
 
 
 @dataclass
@@ -37,7 +40,8 @@ class DanceModel:
     """A trained dance classifier over log-mel windows.
 
     normalisation: (mean, std) in dB applied to input windows; classes: output order of dance ids.
-    rhythm: optional state of the rhythm branch (dancecore.rhythm), fused with the CNN per window.
+    rhythm: optional {"branch": RhythmBranch state, "fusion": FusionSettings dict} (dancecore.fusion),
+    fused with the CNN per window.
     """
 
     arch: str
