@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from dancecore.audio import load_audio
+from dancecore.audio import Audio, load_audio
 from dancecore.augment import NoiseBank, mix_noise
 from dancecore.cache import FeatureCache
 from dancecore.classify import Classifier
@@ -31,8 +31,11 @@ def evaluate(classifier: Classifier, items: Sequence[Item], cache: FeatureCache 
     features = classifier.model.features
     for item in tqdm(items, desc="evaluating", unit="file", disable=not progress):
         try:
+            audio = None
             if cache is not None:
                 spectrogram = np.asarray(cache.get(item.path, features), dtype=np.float32)
+                if classifier.needs_audio:  # a rhythm branch reads the raw samples too
+                    audio = _as_audio(_waveform(item, classifier, cache), features.sr)
             else:
                 audio = load_audio(item.path, sr=features.sr, max_duration_s=classifier.max_duration_s,
                                    timeout_s=classifier.timeout_s)
@@ -40,7 +43,7 @@ def evaluate(classifier: Classifier, items: Sequence[Item], cache: FeatureCache 
         except (DancecoreError, OSError) as exc:
             failures.append((str(item.path), str(exc)))
             continue
-        analysis = classifier.analyse_spectrogram(spectrogram, str(item.path))
+        analysis = classifier.analyse_spectrogram(spectrogram, str(item.path), audio)
         result = analysis.result
         outcomes.append(Outcome(item, np.array([result.probabilities[d] for d in DANCE_IDS]), analysis.window_probs,
                                 result.not_sure, result.not_sure_reason))
@@ -70,7 +73,8 @@ def noise_sweep(classifier: Classifier, items: Sequence[Item], noise: np.ndarray
         labels.append(DANCE_IDS.index(item.dance))
         for alpha in alphas:
             mixed = mix_noise(signal, stretch, alpha)
-            analysis = classifier.analyse_spectrogram(log_mel(mixed, features), str(item.path))
+            analysis = classifier.analyse_spectrogram(log_mel(mixed, features), str(item.path),
+                                                      _as_audio(mixed, features.sr))
             window_scores[alpha].append(analysis.window_probs)
             song_scores[alpha].append(np.array([analysis.result.probabilities[d] for d in DANCE_IDS]))
             bar.update()
@@ -97,6 +101,11 @@ def _waveform(item: Item, classifier: Classifier, cache: FeatureCache | None) ->
         return np.asarray(cache.waveform(item.path, features), dtype=np.float32) / 32767.0
     return load_audio(item.path, sr=features.sr, max_duration_s=classifier.max_duration_s,
                       timeout_s=classifier.timeout_s).samples
+
+
+def _as_audio(samples: np.ndarray, sr: int) -> Audio:
+    """Samples already decoded (cache, noise mix) as an Audio for the Classifier."""
+    return Audio(samples=np.asarray(samples, dtype=np.float32), sr=sr, source_duration_s=None, truncated=False)
 
 
 def load_noise(path: str | Path, sr: int) -> np.ndarray:
