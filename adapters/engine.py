@@ -89,23 +89,26 @@ class WindowStream:
         n_blocks = self.window_samples // self.level_block
         span = recent_audio[-n_blocks * self.level_block:]
         span = np.concatenate([np.zeros(n_blocks * self.level_block - len(span), np.float32), span])
+        probs, other = self.score(window, recent_audio)
         return Observation(
             t_s=end * self.features.hop_length / self.features.sr,
-            probs=self.score(window, recent_audio),
+            probs=probs, other=other,
             rms_dbfs=float(level_dbfs(recent_audio[-self.hop_frames * self.features.hop_length:])),
             bpm=tempo.bpm, clarity=tempo.clarity,
             low_energy_ratio=low_energy_ratio(self._frames[max(0, local_end - self.talk_frames):local_end]),
             levels_dbfs=level_dbfs(span.reshape(n_blocks, self.level_block)),
             level_block_s=self.level_block / self.features.sr)
 
-    def score(self, window: np.ndarray, recent_audio: np.ndarray) -> np.ndarray:
-        """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window, from the same Classifier
-        method as offline. `recent_audio` (up to rhythm_audio_s seconds ending with the window, at the
-        model's rate) is where a rhythm branch that needs raw audio gets its input."""
+    def score(self, window: np.ndarray, recent_audio: np.ndarray) -> tuple[np.ndarray, float | None]:
+        """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window and the rhythm branch's
+        probability of another dance (None without one), from the same Classifier method as offline.
+        `recent_audio` (up to rhythm_audio_s seconds ending with the window, at the model's rate) is
+        where the rhythm branch gets its input."""
         excerpts = None
         if self.classifier.needs_audio:
             excerpts = [RhythmScorer.excerpt(recent_audio, len(recent_audio), self.features.sr)]
-        return self.classifier.window_probabilities(window[None], excerpts)[0]
+        probs, other = self.classifier.window_scores(window[None], excerpts)
+        return probs[0], None if other is None else float(other[0])
 
     def _trim(self) -> None:
         """Drop frames and samples no later window can need."""

@@ -35,7 +35,8 @@ class Observation:
     rms_dbfs: RMS level of the last hop (dB full scale); bpm, clarity: tempo and beat clarity (0..1)
     of the recent audio; low_energy_ratio: share of quiet frames in the recent audio (high for talk);
     levels_dbfs: RMS levels of consecutive blocks of `level_block_s` seconds ending at `t_s` (the window's
-    level profile, oldest first), which tells where in the window the music began."""
+    level profile, oldest first), which tells where in the window the music began; other: the rhythm
+    branch's probability that the window is another dance (None for models without one)."""
 
     t_s: float
     probs: np.ndarray
@@ -45,6 +46,7 @@ class Observation:
     low_energy_ratio: float
     levels_dbfs: np.ndarray
     level_block_s: float
+    other: float | None = None
 
     def gap_end_s(self, silence_dbfs: float, min_gap_s: float) -> float | None:
         """Stream time where the last silent stretch of at least `min_gap_s` inside the window ended
@@ -74,6 +76,7 @@ class Tracker:
         self.hop_s = hop_s
         self.min_confidence = reject.min_top_probability if config.min_confidence is None else config.min_confidence
         self.min_beat_clarity = reject.min_beat_clarity if config.min_beat_clarity is None else config.min_beat_clarity
+        self.max_other = reject.max_other_probability
         self.model = model
         self.label = label
         self.songs = 0                      # songs announced so far
@@ -129,7 +132,8 @@ class Tracker:
         top = int(np.argmax(mean))
         self._tops.append(top)
         stable = len(self._tops) == self._tops.maxlen and len(set(self._tops)) == 1
-        if self._agg.count >= self.config.min_windows and stable and mean[top] >= self.min_confidence:
+        if (self._agg.count >= self.config.min_windows and stable and mean[top] >= self.min_confidence
+                and not self._other_dance_too_likely()):
             self.songs += 1
             return [self._announce(obs, mean, revised=False)]
         return []
@@ -169,6 +173,15 @@ class Tracker:
             return [self._announce(obs, mean, revised=True)]
         return []
 
+    def _other_dance(self) -> float | None:
+        """Song-mean probability of another dance from the rhythm branch (None without one)."""
+        others = [o.other for o in self._song if o.other is not None]
+        return float(np.mean(others)) if others else None
+
+    def _other_dance_too_likely(self) -> bool:
+        other = self._other_dance()
+        return other is not None and other > self.max_other
+
     def _add(self, obs: Observation) -> np.ndarray:
         self._song.append(obs)
         return self._agg.add(obs.probs)
@@ -182,6 +195,9 @@ class Tracker:
         result = Result(path=self.label, probabilities={d: float(p) for d, p in zip(DANCE_IDS, probabilities)},
                         timeline=[], tempo_bpm=fold_to_dance(bpm, dance), tempo_clarity=clarity,
                         duration_s=since, model=self.model)
+        other = self._other_dance()
+        if other is not None:
+            result.extra["other_dance_probability"] = round(other, 4)
         self.announced = dance
         self.phase = "announced"
         self._recent.clear()
