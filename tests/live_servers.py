@@ -106,7 +106,8 @@ def jack_server() -> Iterator[str]:
     jackd = need("jackd", "jackd2")
     name = f"dc_test_{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
-    proc = subprocess.Popen([jackd, "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
+    # -t: a generous client time-out (ms), so a loaded CI machine does not get the test clients dropped
+    proc = subprocess.Popen([jackd, "--no-realtime", "-t", "5000", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         import rtmidi
