@@ -8,6 +8,8 @@ log p = w_cnn log p_cnn + w_rhythm log p_rhythm(dance | not other) + const.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,9 +50,15 @@ class RhythmScorer:
         return samples[max(0, end_sample - length):max(0, end_sample)]
 
     def probabilities(self, excerpts: list[np.ndarray], sr: int) -> np.ndarray:
-        """(n, 11) rhythm-branch probabilities over its classes for excerpts at `sr` Hz."""
-        features = [eball_excerpt_features(_to_rhythm_input(x, sr), BANDS) for x in excerpts]
-        return self.branch.predict_features(features)
+        """(n, 11) rhythm-branch probabilities over its classes for excerpts at `sr` Hz. Excerpts are
+        featurised on a thread per core: the wavelet and FFT code releases the GIL."""
+        def featurise(x: np.ndarray) -> dict[str, np.ndarray]:
+            return eball_excerpt_features(_to_rhythm_input(x, sr), BANDS)
+
+        if len(excerpts) < 2:
+            return self.branch.predict_features([featurise(x) for x in excerpts])
+        with ThreadPoolExecutor(max_workers=min(len(excerpts), os.cpu_count() or 1)) as pool:
+            return self.branch.predict_features(list(pool.map(featurise, excerpts)))
 
     def fuse(self, cnn_probs: np.ndarray, rhythm_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(n, 10) CNN probabilities over DANCE_IDS and (n, 11) rhythm probabilities ->
