@@ -19,7 +19,7 @@ if command -v apt-get >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${APT_PACKAGES[@]}"
+  $SUDO apt-get install -y -q "${APT_PACKAGES[@]}"
 else
   echo "install.sh: no apt-get; install these with your package manager: ${APT_PACKAGES[*]}" >&2
 fi
