@@ -31,6 +31,7 @@ class NetConfig:
     dropout: float = 0.3
     odf_dilations: tuple[int, ...] = (2, 4, 8, 16)
     loglag_bins: int = 0   # > 0 adds a branch over pedf on a log-lag axis (3 to 148 frames), pooled over lag
+    xcorr: bool = False    # feed the pedf branch also the band 0 x band 1 cross-correlation (both lag signs)
 
 
 def loglag_matrix(bins: int, low: float = 3.0, high: float = PEDF_LAGS - 1.0) -> np.ndarray:
@@ -44,6 +45,17 @@ def loglag_matrix(bins: int, low: float = 3.0, high: float = PEDF_LAGS - 1.0) ->
     return m
 
 
+def cross_correlation(odf: torch.Tensor) -> torch.Tensor:
+    """odf (batch, 2, 298) -> (batch, 2, 149): sum_t odf0[t + k] odf1[t] and sum_t odf0[t] odf1[t + k]
+    for lags k = 0..148 frames, divided by sqrt(energy0 * energy1)."""
+    spec = torch.fft.rfft(odf, n=1024)
+    cc = torch.fft.irfft(spec[:, 0] * spec[:, 1].conj(), n=1024)
+    norm = torch.sqrt((odf ** 2).sum(2).prod(1)).clamp_min(1e-9)[:, None]
+    ahead = cc[:, :PEDF_LAGS]
+    behind = torch.cat([cc[:, :1], cc[:, -(PEDF_LAGS - 1):].flip(1)], 1)
+    return torch.stack([ahead, behind], 1) / norm[:, None]
+
+
 def _conv(c_in: int, c_out: int, dilation: int = 1) -> list[nn.Module]:
     return [nn.Conv1d(c_in, c_out, 5, padding=2 * dilation, dilation=dilation), nn.BatchNorm1d(c_out), nn.ReLU()]
 
@@ -54,7 +66,9 @@ class RhythmNet(nn.Module):
     def __init__(self, cfg: NetConfig = NetConfig()) -> None:
         super().__init__()
         ch = cfg.channels
-        self.pedf = nn.Sequential(*_conv(2, ch), *_conv(ch, ch), nn.MaxPool1d(2), *_conv(ch, ch), nn.MaxPool1d(2))
+        self.xcorr = cfg.xcorr
+        self.pedf = nn.Sequential(*_conv(4 if cfg.xcorr else 2, ch), *_conv(ch, ch), nn.MaxPool1d(2),
+                                  *_conv(ch, ch), nn.MaxPool1d(2))
         self.odf = nn.Sequential(*_conv(2, ch), *[m for d in cfg.odf_dilations for m in _conv(ch, ch, d)])
         width = ch * (PEDF_LAGS // 4) + 2 * ch
         self.loglag_bins = cfg.loglag_bins
@@ -69,7 +83,8 @@ class RhythmNet(nn.Module):
     def forward(self, pedf: torch.Tensor, odf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """pedf (batch, 2, 149), odf (batch, 2, 298) -> logits (batch, 11), standardised log2 tempo (batch,)."""
         o = self.odf(odf)
-        parts = [self.pedf(pedf).flatten(1), o.mean(2), o.amax(2)]
+        lags = torch.cat([pedf, cross_correlation(odf)], 1) if self.xcorr else pedf
+        parts = [self.pedf(lags).flatten(1), o.mean(2), o.amax(2)]
         if self.loglag_bins:
             g = self.loglag(pedf @ self.to_loglag)
             parts += [g.mean(2), g.amax(2)]
