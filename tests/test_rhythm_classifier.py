@@ -25,7 +25,7 @@ def _clicks(bpm: float, sr: int, seconds: float) -> np.ndarray:
 
 def test_state_round_trip_and_shapes() -> None:
     torch.manual_seed(0)
-    branch = RhythmBranch([RhythmNet(NetConfig(loglag_bins=32)).eval() for _ in range(2)], NetConfig(loglag_bins=32))
+    branch = RhythmBranch([RhythmNet(NetConfig(loglag_bins=32)), RhythmNet(NetConfig(xcorr=True))])
     audio = _clicks(124, 22050, 40)
     probs = branch.predict(audio, 22050)
     assert probs.shape[1] == len(CLASSES) and probs.shape[0] >= 4

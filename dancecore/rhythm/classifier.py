@@ -65,6 +65,7 @@ class RhythmNet(nn.Module):
 
     def __init__(self, cfg: NetConfig = NetConfig()) -> None:
         super().__init__()
+        self.cfg = cfg
         ch = cfg.channels
         self.xcorr = cfg.xcorr
         self.pedf = nn.Sequential(*_conv(4 if cfg.xcorr else 2, ch), *_conv(ch, ch), nn.MaxPool1d(2),
@@ -105,32 +106,32 @@ def combine(probs: np.ndarray) -> np.ndarray:
 
 
 class RhythmBranch:
-    """Ensemble of RhythmNets (e.g. the 5 cross-validation fold models); probabilities are averaged."""
+    """Ensemble of RhythmNets (possibly of different configurations); probabilities are averaged."""
 
     classes: tuple[str, ...] = CLASSES
 
-    def __init__(self, nets: list[RhythmNet], cfg: NetConfig = NetConfig()) -> None:
+    def __init__(self, nets: list[RhythmNet]) -> None:
         self.nets = [n.eval() for n in nets]
-        self.cfg = cfg
 
     def to_state(self) -> dict:
-        """Plain dict (config, class names, per-model float16 state dicts) to embed in a checkpoint."""
-        return {"kind": "dancecore.rhythm", "version": 1, "classes": list(CLASSES), "config": asdict(self.cfg),
-                "models": [{k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
-                            for k, v in n.state_dict().items()} for n in self.nets]}
+        """Plain dict (class names; per model its config and float16 weights) to embed in a checkpoint."""
+        return {"kind": "dancecore.rhythm", "version": 2, "classes": list(CLASSES),
+                "models": [{"config": asdict(n.cfg),
+                            "weights": {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
+                                        for k, v in n.state_dict().items()}} for n in self.nets]}
 
     @classmethod
     def from_state(cls, state: dict) -> "RhythmBranch":
         """Rebuild from `to_state()` output."""
         if list(state["classes"]) != list(CLASSES):
             raise ValueError(f"rhythm state has classes {state['classes']}, expected {list(CLASSES)}")
-        cfg = NetConfig(**{**state["config"], "odf_dilations": tuple(state["config"]["odf_dilations"])})
         nets = []
-        for sd in state["models"]:
+        for model in state["models"]:
+            cfg = NetConfig(**{**model["config"], "odf_dilations": tuple(model["config"]["odf_dilations"])})
             net = RhythmNet(cfg)
-            net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
+            net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in model["weights"].items()})
             nets.append(net)
-        return cls(nets, cfg)
+        return cls(nets)
 
     @torch.no_grad()
     def predict_features(self, excerpts: list[dict[str, np.ndarray]]) -> np.ndarray:

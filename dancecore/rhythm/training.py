@@ -29,6 +29,22 @@ class TrainConfig:
     augment: float = 0.3
 
 
+@dataclass(frozen=True)
+class Member:
+    """One ensemble member: network and training configuration."""
+
+    net: NetConfig
+    train: TrainConfig
+
+
+# The shipped ensemble: three variants chosen by artist-grouped cross-validation (docs/rhythm_cv.json).
+MEMBERS: tuple[Member, ...] = (
+    Member(NetConfig(dropout=0.3, loglag_bins=96), TrainConfig(augment=0.3)),
+    Member(NetConfig(dropout=0.5, loglag_bins=96), TrainConfig(augment=0.8)),
+    Member(NetConfig(dropout=0.5, loglag_bins=96, xcorr=True), TrainConfig(augment=0.5)),
+)
+
+
 def perturb_odf(odf: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
     """Tempo-preserving perturbation of one excerpt's onset curves (bands, frames), each re-normalised to max 1:
     per-band contrast change odf**g (g log-uniform in 1 +- strength), a shared silent gap of up to
