@@ -2,7 +2,7 @@
 
 Cross-validates the ensemble of dancecore.rhythm.training.MEMBERS (each fold: every member trained
 on the other four folds), then trains every member on all rows and writes that ensemble
-(dancecore/models/rhythm_branch.pt) and the CV figures with their protocol (docs/rhythm_cv.json).
+(runs/rhythm_branch.pt) and the CV figures with their protocol (docs/model/rhythm_cv.json).
 Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final]
 """
 from __future__ import annotations
@@ -44,8 +44,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--members", default=",".join(str(i) for i in range(len(MEMBERS))),
                    help="indices into MEMBERS to use")
     p.add_argument("--no-final", action="store_true", help="skip training the shipped models on all rows")
-    p.add_argument("--model-out", type=Path, default=REPO / "dancecore" / "models" / "rhythm_branch.pt")
-    p.add_argument("--report-out", type=Path, default=REPO / "docs" / "rhythm_cv.json")
+    p.add_argument("--model-out", type=Path, default=REPO / "runs" / "rhythm_branch.pt",
+                   help="the ensemble (embedded into the default model by scripts/build_default_model.py)")
+    p.add_argument("--report-out", type=Path, default=REPO / "docs" / "model" / "rhythm_cv.json")
     p.add_argument("--oof-out", type=Path, default=None, help="save out-of-fold probabilities (.npy)")
     return p.parse_args()
 

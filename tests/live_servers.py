@@ -185,7 +185,11 @@ class OscReceiver:
 
 
 class MidiListener:
-    """A second JACK MIDI client reading from the first port whose name contains `port`."""
+    """A second JACK MIDI client reading from the first port whose name contains `port`.
+
+    It polls instead of registering a Python callback: a callback runs Python on JACK's process
+    thread, and closing the client can end that thread while it holds the GIL (a hang seen here).
+    """
 
     def __init__(self, port: str = "dancecore", timeout_s: float = 30.0) -> None:
         import rtmidi
@@ -196,12 +200,26 @@ class MidiListener:
         index = wait_for(lambda: next((i + 1 for i, p in enumerate(self.midi_in.get_ports()) if port in p), 0),
                          timeout_s, f"a MIDI port named {port!r}") - 1
         self.messages: list[tuple[float, list[int]]] = []
-        self.midi_in.set_callback(lambda msg, _: self.messages.append((time.monotonic(), msg[0])))
         self.midi_in.open_port(index, "in")
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=poll_midi, args=(self.midi_in, self.messages, self._stop), daemon=True)
+        self._poller.start()
 
     def close(self) -> None:
+        self._stop.set()
+        self._poller.join()
         self.midi_in.close_port()
         self.midi_in.delete()
+
+
+def poll_midi(midi_in: Any, messages: list[tuple[float, list[int]]], stop: threading.Event) -> None:
+    """Append (arrival time, message) from `midi_in` every half millisecond until `stop` is set."""
+    while not stop.is_set():
+        got = midi_in.get_message()
+        if got is None:
+            time.sleep(0.0005)
+        else:
+            messages.append((time.monotonic(), got[0]))
 
 
 class Adapter:

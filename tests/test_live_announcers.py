@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from adapters.events import DanceEvent, SilenceEvent
 from dancecore.dances import DANCE_IDS
 from dancecore.result import Result
 from dancecore.tempo import fold_to_dance
-from live_servers import MidiListener, OscReceiver, env_var, jack_server, wait_for
+from live_servers import MidiListener, OscReceiver, env_var, jack_server, poll_midi, wait_for
 
 
 def dance_event(dance: str, confidence: float = 0.8, bpm: float = 120.0, song: int = 1) -> DanceEvent:
@@ -150,14 +151,18 @@ def test_midi_existing_port_by_name(jack: str) -> None:
 
     synth = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="synth")
     synth.open_virtual_port("synth in")
-    received: list[list[int]] = []
-    synth.set_callback(lambda msg, _: received.append(msg[0]))
+    received: list[tuple[float, list[int]]] = []
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_midi, args=(synth, received, stop), daemon=True)
+    poller.start()
     announcer = MidiAnnouncer(MidiConfig(port="synth in", api="jack", virtual="never"))
     try:
         announcer.dance(dance_event("cha_cha_cha"))
-        wait_for(lambda: [0x90, 60, 100] in received, 10, "the note on at the existing port")
+        wait_for(lambda: [0x90, 60, 100] in [m for _, m in received], 10, "the note on at the existing port")
     finally:
         announcer.close()
+        stop.set()
+        poller.join()
         synth.close_port()
         synth.delete()
 

@@ -201,6 +201,23 @@ def test_existing_run_and_changed_resume_are_refused(manifests, cache_dir, tmp_p
     assert "no training state" in capsys.readouterr().err
 
 
+def test_fine_tuning_starts_from_the_init_model(manifests, cache_dir, reference, tmp_path: Path, capsys) -> None:
+    train_csv, val_csv = manifests
+    start = load_model(reference.files.best)
+    result = train(str(train_csv), config(val_csv, epochs=1, batches_per_epoch=2, learning_rate=1e-5,
+                                          init=str(reference.files.best)), tmp_path / "tuned", cache_dir=cache_dir)
+    tuned = load_model(result.files.best)
+    assert tuned.normalisation == start.normalisation
+    before, after = dict(start.network.named_parameters()), dict(tuned.network.named_parameters())
+    drift = max(float((after[k] - before[k]).detach().abs().max()) for k in before)
+    assert 0 < drift < 0.01, "a few small steps away from the init weights, not a fresh network"
+    assert tuned.provenance["config"]["init"] == str(reference.files.best.absolute())
+
+    assert main(["train", str(train_csv), "--out", str(tmp_path / "bad"), "--init", str(reference.files.best),
+                 "--arch", "resnet18"]) == 2
+    assert "set --arch dancenet" in capsys.readouterr().err
+
+
 def test_noise_mixing_is_the_thesis_formula() -> None:
     rng = np.random.default_rng(0)
     signal_, noise = rng.uniform(-0.2, 0.2, 1000), rng.uniform(-3, 3, 1000)

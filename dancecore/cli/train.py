@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help=f"architecture: {', '.join(available_archs())}")
     model.add_argument("--pretrained", action="store_true", default=None, help="start from ImageNet weights "
                        "(thesis architectures, when in torch's cache)")
+    model.add_argument("--init", metavar="MODEL", help="start from this model file's weights (fine-tuning), "
+                       "e.g. dancecore/models/default.pt")
     model.add_argument("--epochs", type=int, metavar="N")
     model.add_argument("--batches-per-epoch", type=int, metavar="N")
     model.add_argument("--batch-size", type=int, metavar="N", help="crops per batch and process")
@@ -61,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Settings given on the command line (None = not given), keyed like the config file."""
-    keys = ("val", "val_fraction", "rules", "max_duration_s", "arch", "pretrained", "epochs", "batches_per_epoch",
+    keys = ("val", "val_fraction", "rules", "max_duration_s", "arch", "pretrained", "init", "epochs", "batches_per_epoch",
             "batch_size", "learning_rate", "validate_every", "val_stride", "select_by", "seed", "device", "workers",
             "cache_workers", "threads", "amp")
     values: dict[str, Any] = {k: getattr(args, k) for k in keys}

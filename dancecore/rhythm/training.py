@@ -37,7 +37,7 @@ class Member:
     train: TrainConfig
 
 
-# The shipped ensemble: three variants chosen by artist-grouped cross-validation (docs/rhythm_cv.json).
+# The shipped ensemble: three variants chosen by artist-grouped cross-validation (docs/model/rhythm_cv.json).
 MEMBERS: tuple[Member, ...] = (
     Member(NetConfig(dropout=0.3, loglag_bins=96), TrainConfig(augment=0.3)),
     Member(NetConfig(dropout=0.5, loglag_bins=96), TrainConfig(augment=0.8)),

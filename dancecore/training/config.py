@@ -29,10 +29,13 @@ class TrainConfig:
     groups are held out (0 = no validation: the last epoch is kept). `batch_size` is per process
     under torchrun. workers: data-loader processes (0 = prepare batches in the training process);
     threads: torch threads per process (0 = torch's default); device: auto, cpu, cuda, cuda:N or mps.
+    init: a model file whose weights and input normalisation the run starts from (fine-tuning, e.g. the
+    shipped model on your own library); its architecture and classes must match.
     """
 
     arch: str = DEFAULT_ARCH
     pretrained: bool = False
+    init: str | None = None
     batch_size: int = 8
     learning_rate: float = 5e-4
     epochs: int = 50
@@ -97,14 +100,14 @@ class TrainConfig:
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "arch": (str,), "pretrained": (bool,), "batch_size": (int,), "learning_rate": (float, int),
+    "arch": (str,), "pretrained": (bool,), "init": (str,), "batch_size": (int,), "learning_rate": (float, int),
     "epochs": (int,), "batches_per_epoch": (int,), "validate_every": (int,), "select_by": (str,),
     "val": (str,), "val_fraction": (float, int), "val_stride": (int,), "rules": (str,),
     "dances": (list, tuple), "max_duration_s": (float, int), "normalisation_crops": (int,), "seed": (int,),
     "workers": (int,), "cache_workers": (int,), "threads": (int,), "device": (str,), "amp": (bool,),
     "features": (dict,), "augment": (dict,),
 }
-_OPTIONAL = {"val", "rules", "dances"}
+_OPTIONAL = {"init", "val", "rules", "dances"}
 
 
 def config_from_dict(values: dict[str, Any], where: str = "config") -> TrainConfig:

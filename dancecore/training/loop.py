@@ -25,7 +25,7 @@ from dancecore.cache import FeatureCache
 from dancecore.dances import DANCE_IDS
 from dancecore.datasets import Dataset, Item, group_split, load_dataset
 from dancecore.errors import ConfigError
-from dancecore.model import DanceModel
+from dancecore.model import DanceModel, RejectSettings, load_model
 from dancecore.training import distributed
 from dancecore.training.checkpoint import load_state, provenance, save_state
 from dancecore.training.config import TrainConfig, changed_keys, config_from_dict
@@ -119,6 +119,8 @@ def prepare(dataset: str | None, out: str | Path, config: TrainConfig, explicit:
             raise ConfigError("give the training DATASET (a folder of dance folders or a CSV manifest)")
         if config.augment.noise_folder:
             noise_files(config.augment.noise_folder)  # a wrong folder fails now, not after caching
+        if config.init:
+            _init_model(config)  # likewise a model that does not fit the run
         return str(Path(dataset).absolute()), _absolute_paths(config), None
     state = load_state(files.last)
     saved = config_from_dict(state["config"], f"{files.last} config")
@@ -135,7 +137,7 @@ def prepare(dataset: str | None, out: str | Path, config: TrainConfig, explicit:
 
 def _absolute_paths(config: TrainConfig) -> TrainConfig:
     """The config with its file and folder settings made absolute, so a run resumes from anywhere."""
-    changes: dict[str, Any] = {k: str(Path(v).absolute()) for k in ("val", "rules") if (v := getattr(config, k))}
+    changes: dict[str, Any] = {k: str(Path(v).absolute()) for k in ("init", "val", "rules") if (v := getattr(config, k))}
     if config.augment.noise_folder:
         changes["augment"] = {"noise_folder": str(Path(config.augment.noise_folder).absolute())}
     return config.with_overrides(changes)
@@ -171,12 +173,20 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
     source, labels, val = _cached(train_set, val_set, config, cache_dir, runtime, say)
     sampler = BalancedSampler(labels, source.n_frames(), config.batch_size, config.seed, runtime.rank)
 
-    normalisation = tuple(state["normalisation"]) if state else crop_statistics(
-        source, BalancedSampler(labels, sampler.n_frames, 1, config.seed), config.normalisation_crops)
+    start = _init_model(config) if config.init else None
+    if state:
+        normalisation = tuple(state["normalisation"])
+    elif start:
+        normalisation = start.normalisation
+    else:
+        normalisation = crop_statistics(source, BalancedSampler(labels, sampler.n_frames, 1, config.seed),
+                                        config.normalisation_crops)
     torch.manual_seed(config.seed)
     model = DanceModel(arch=config.arch, classes=list(DANCE_IDS), features=config.features,
-                       network=build_model(config.arch, len(DANCE_IDS), 1, pretrained=config.pretrained),
-                       normalisation=normalisation, name=files.out.name)
+                       network=start.network if start else build_model(config.arch, len(DANCE_IDS), 1,
+                                                                       pretrained=config.pretrained),
+                       normalisation=normalisation, name=files.out.name,
+                       rhythm=start.rhythm if start else None, reject=start.reject if start else RejectSettings())
     network = model.network.to(runtime.device)
     wrapped = (DistributedDataParallel(network, device_ids=[runtime.device] if runtime.device.type == "cuda" else None)
                if runtime.distributed else network)
@@ -245,6 +255,19 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
                 say(_describe(row))
     best = progress.rows[progress.best_epoch - 1] if progress.best_epoch else {}
     return TrainResult(files, progress.best_epoch, best, progress.rows, runtime.is_main)
+
+
+def _init_model(config: TrainConfig) -> DanceModel:
+    """The model a fine-tuning run starts from (its rhythm branch and reject settings are kept); it must
+    match the run's architecture, classes and features."""
+    start = load_model(config.init)
+    if start.arch != config.arch:
+        raise ConfigError(f"init model {config.init} is a {start.arch}, but the run trains a {config.arch}; "
+                          f"set --arch {start.arch}")
+    if list(start.classes) != list(DANCE_IDS) or start.features != config.features:
+        raise ConfigError(f"init model {config.init} has other classes or spectrogram settings than this run; "
+                          "fine-tune only a model made with the same settings")
+    return start
 
 
 def _end_epoch(progress: Progress, config: TrainConfig, model: DanceModel, network: torch.nn.Module,
