@@ -55,21 +55,6 @@ def load_scores(path: str) -> list[dict]:
              "dance": str(saved[f"dance_{i}"]), "path": str(saved[f"path_{i}"])} for i in range(n)]
 
 
-def replace_with_out_of_fold(rows: list[dict], root: Path, oof_path: str) -> None:
-    """Swap in the out-of-fold CNN scores of every song that has them (so no song is scored by a CNN
-    that was trained on it); fails when a scored in-set song has none."""
-    saved = np.load(oof_path)
-    oof = {str(saved[k]): saved["cnn_" + k.split("_")[1]] for k in saved.files if k.startswith("path_")}
-    for row in rows:
-        key = str((root / row["path"]).resolve())
-        if key in oof:
-            if len(oof[key]) != len(row["cnn"]):
-                raise SystemExit(f"{row['path']}: {len(oof[key])} out-of-fold windows, {len(row['cnn'])} scored")
-            row["cnn"] = oof[key]
-        elif row["dance"] in DANCE_IDS:
-            raise SystemExit(f"{row['path']}: in-set song without out-of-fold CNN scores in {oof_path}")
-
-
 def song_level(scores: dict, scorer: RhythmScorer) -> tuple[np.ndarray, float]:
     fused, other = scorer.fuse(scores["cnn"], scores["rhythm"])
     return fused.mean(axis=0), float(other.mean())
@@ -113,8 +98,6 @@ def main() -> None:
     parser.add_argument("--songs", default=str(DATA / "songs" / "labels.csv"))
     parser.add_argument("--save-scores", metavar="NPZ", help="also save the per-window scores of every song")
     parser.add_argument("--load-scores", metavar="NPZ", help="reuse scores saved by --save-scores (same CNN and rhythm)")
-    parser.add_argument("--cnn-oof", metavar="NPZ", help="out-of-fold CNN window scores of songs the CNN was "
-                        "fine-tuned on (scripts/finetune_songs_cv.py): used for those songs instead of --cnn's")
     args = parser.parse_args()
 
     model = load_model(args.cnn)
@@ -134,8 +117,6 @@ def main() -> None:
         for song in tqdm(songs, desc="scoring validation songs", unit="song"):
             scores = window_scores(cnn, scorer_for(), str(root / song["path"]))
             rows.append({**scores, "dance": song["dance"], "path": song["path"]})
-    if args.cnn_oof:
-        replace_with_out_of_fold(rows, root, args.cnn_oof)
     if args.save_scores:
         np.savez(args.save_scores, **{f"{k}_{i}": np.asarray(r[k]) for i, r in enumerate(rows)
                                       for k in ("cnn", "rhythm", "clarity", "dance", "path")})
@@ -154,10 +135,8 @@ def main() -> None:
         "assembled": {"date": datetime.date.today().isoformat(), "git_commit": commit,
                       "command": "python scripts/build_default_model.py " + " ".join(f"--{k} {v}" for k, v in vars(args).items()),
                       "cnn": args.cnn, "rhythm": args.rhythm,
-                      "selection": ("fusion weights and reject thresholds chosen on the validation songs "
-                                    "(../shared/data/songs), in-set songs scored by out-of-fold fine-tuned CNNs"
-                                    if args.cnn_oof else "fusion weights and reject thresholds chosen on the "
-                                    "validation songs (../shared/data/songs, never trained on)"),
+                      "selection": "fusion weights and reject thresholds chosen on the validation songs "
+                                   "(../shared/data/songs, never trained on)",
                       "rejection_rule": "not sure when top probability < min_top_probability or the rhythm "
                                         "branch's mean 'other' probability > max_other_probability; chosen for the "
                                         "most not_ballroom rejections with at most 10% of in-set songs rejected",
