@@ -35,7 +35,10 @@ class WindowStream:
     """Audio at the model's rate in, one Observation per hop out (once a full window exists).
 
     Keeps the last frames needed for a window, the tempo span and the talk span, and the last
-    `rhythm_audio_s` seconds of audio for the scorer.
+    `rhythm_audio_s` seconds of audio for the scorer. `music_start_s` (stream seconds, set by the
+    engine from the tracker) keeps the scorer's audio inside the current song: without it the rhythm
+    branch's 11.9 s excerpt would mix the previous song, the gap and any talk into the new song's
+    first windows, where offline analysis of the song alone sees only the song.
     """
 
     def __init__(self, classifier: Classifier, config: EngineConfig) -> None:
@@ -57,6 +60,7 @@ class WindowStream:
         self._audio = np.zeros(0, dtype=np.float32)
         self._first_sample = 0         # absolute index of self._audio[0]
         self.windows = 0               # windows scored so far
+        self.music_start_s: float | None = None
 
     @property
     def hop_s(self) -> float:
@@ -89,7 +93,10 @@ class WindowStream:
         n_blocks = self.window_samples // self.level_block
         span = recent_audio[-n_blocks * self.level_block:]
         span = np.concatenate([np.zeros(n_blocks * self.level_block - len(span), np.float32), span])
-        probs, other = self.score(window, recent_audio)
+        song_from = 0
+        if self.music_start_s is not None:
+            song_from = round(self.music_start_s * self.features.sr) - self._first_sample
+        probs, other = self.score(window, self._audio[max(0, audio_end - self.keep_samples, song_from):audio_end])
         return Observation(
             t_s=end * self.features.hop_length / self.features.sr,
             probs=probs, other=other,
@@ -102,8 +109,8 @@ class WindowStream:
     def score(self, window: np.ndarray, recent_audio: np.ndarray) -> tuple[np.ndarray, float | None]:
         """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window and the rhythm branch's
         probability of another dance (None without one), from the same Classifier method as offline.
-        `recent_audio` (up to rhythm_audio_s seconds ending with the window, at the model's rate) is
-        where the rhythm branch gets its input."""
+        `recent_audio` (up to rhythm_audio_s seconds ending with the window, none from before the song
+        began, at the model's rate) is where the rhythm branch gets its input."""
         excerpts = None
         if self.classifier.needs_audio:
             excerpts = [RhythmScorer.excerpt(recent_audio, len(recent_audio), self.features.sr)]
@@ -201,6 +208,7 @@ class Engine:
                 for obs in self.stream.push(samples):
                     for event in self.tracker.update(obs):
                         self.on_event(event)
+                    self.stream.music_start_s = self.tracker.song_start_s
         except BaseException as exc:  # re-raised by LiveAdapter.run(); the worker must not die silently
             self.error = exc
             log.debug("live engine stopped", exc_info=True)

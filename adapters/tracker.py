@@ -206,6 +206,11 @@ class Tracker:
         return self.last_event
 
     @property
+    def song_start_s(self) -> float | None:
+        """Stream time (s) where the current song's music began; None between songs."""
+        return self._song_start if self._in_song else None
+
+    @property
     def confidence(self) -> float:
         """Current song-mean probability of the announced dance (0 when none)."""
         if self.announced is None or self._agg.count == 0:

@@ -112,6 +112,24 @@ def test_streamed_windows_equal_offline_windows(classifier: Classifier, two_song
     assert all(np.isfinite([o.bpm, o.clarity, o.rms_dbfs]).all() for o in observations)
 
 
+def test_rhythm_audio_stays_inside_the_song(classifier: Classifier, two_songs) -> None:
+    """A new song's windows give the scorer no audio from before the song began (the previous song,
+    the gap, talk): the rhythm branch hears the song alone, as offline analysis of the song does."""
+    before, song = two_songs[0][1][: 8 * SR], two_songs[1][1][: 12 * SR]
+    stream = WindowStream(classifier, EngineConfig(hop_s=1.0, rhythm_audio_s=12.0))
+    heard: list[np.ndarray] = []
+    score = stream.score
+    stream.score = lambda window, audio: (heard.append(audio.copy()), score(window, audio))[1]
+    stream.push(before)
+    stream.music_start_s = len(before) / SR
+    heard.clear()
+    observations = stream.push(song)
+    assert observations and len(heard) == len(observations)
+    for obs, audio in zip(observations, heard):
+        end = round(obs.t_s * SR) - len(before)       # the window's end, in the song's samples
+        np.testing.assert_array_equal(audio, song[max(0, end - 12 * SR):end])
+
+
 def test_level_and_talk_measures() -> None:
     t = np.arange(SR) / SR
     assert level_dbfs(np.sin(2 * np.pi * 440 * t)) == pytest.approx(-3.01, abs=0.05)
