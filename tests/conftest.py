@@ -43,3 +43,12 @@ def model_path() -> Path:
     if not path.exists():
         pytest.skip(f"no model at {path}: the default model has not been trained yet")
     return path
+
+
+@pytest.fixture(scope="session")
+def classifier(model_path: Path):
+    """A Classifier of the test model, shared by every test that only reads it."""
+    from dancecore.classify import Classifier
+    from dancecore.model import load_model
+
+    return Classifier(load_model(model_path))

@@ -18,15 +18,10 @@ from bots.discord_bot import DanceBot
 from bots.embeds import TIMELINE_FILENAME, result_embed
 from conftest import song
 from dancecore.classify import Classifier
-from dancecore.model import DanceModel, load_model
+from dancecore.model import DanceModel
 from dancecore.service import MB, ClassificationService, ServiceLimits
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")

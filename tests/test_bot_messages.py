@@ -23,7 +23,6 @@ from bots.discord_bot import DanceBot
 from bots.embeds import TIMELINE_FILENAME, escape_markdown, result_embed
 from conftest import song
 from dancecore.classify import Classifier
-from dancecore.model import load_model
 from dancecore.service import ClassificationService, ServiceLimits
 
 torch.set_num_threads(1)
@@ -39,11 +38,6 @@ async def _send_message_with_files(self: backend.FakeHttp, channel_id: int, *,
         payload = json.loads(next(p["value"] for p in params.multipart if p["name"] == "payload_json"))
         params = params._replace(payload=payload)
     return await _dpytest_send_message(self, channel_id, params=params)
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import torch
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS
-from dancecore.model import load_model
 from live_servers import Adapter, MidiListener, OscReceiver, env_var, jack_server, pulse_server
 
 SR = 22050
@@ -22,11 +21,6 @@ PLAY_SR = 44100
 EXCERPT_S, GAP_S, TAIL_S = 16.0, 5.0, 3.0
 CANDIDATES = ("jive", "slow_waltz", "samba", "tango", "quickstep")
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")

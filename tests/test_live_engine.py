@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ from adapters.ring import RingBuffer
 from adapters.sources import ArraySource
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
-from dancecore.model import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 SR = 22050
@@ -48,11 +46,6 @@ class Recorder(Announcer):
 def excerpt(path: str, start_s: float = 30.0, length_s: float = 22.0) -> np.ndarray:
     audio = load_audio(path, max_duration_s=start_s + length_s)
     return audio.samples[int(start_s * SR):]
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")

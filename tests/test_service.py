@@ -15,15 +15,10 @@ from bot_clips import bad_inputs, cut, two_hour_mp3, wav_claiming_two_hours
 from conftest import REPO, song
 from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
-from dancecore.model import DanceModel, load_model
+from dancecore.model import DanceModel
 from dancecore.service import (MB, Answer, Busy, ClassificationService, Refusal, ServiceLimits, Slot, parse_bytes)
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")

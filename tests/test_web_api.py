@@ -23,7 +23,6 @@ from conftest import song
 from dancecore.classify import Classifier
 from dancecore.cli import main
 from dancecore.errors import ConfigError, DancecoreError
-from dancecore.model import load_model
 from dancecore.result import Result
 from dancecore.service import Busy, ClassificationService, ServiceLimits
 from dancecore.web.app import WEB_LIMITS, create_app
@@ -37,11 +36,6 @@ from adapters.events import DanceEvent, SilenceEvent  # noqa: E402
 
 torch.set_num_threads(1)
 MB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def classifier(model_path: Path) -> Classifier:
-    return Classifier(load_model(model_path))
 
 
 @pytest.fixture(scope="module")
