@@ -1,16 +1,15 @@
-"""RhythmBranch: state round trip, output shapes, and the shipped model file."""
+"""RhythmBranch: state round trip, output shapes, and the branch inside the shipped model."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from conftest import song
+from dancecore.audio import load_audio
+from dancecore.model import DEFAULT_MODEL_PATH, load_model
 from dancecore.rhythm.classifier import NetConfig, RhythmBranch, RhythmNet, combine
 from dancecore.rhythm.data import CLASSES
-
-MODEL = Path(__file__).resolve().parents[1] / "dancecore" / "models" / "rhythm_branch.pt"
 
 
 def _clicks(bpm: float, sr: int, seconds: float) -> np.ndarray:
@@ -35,9 +34,13 @@ def test_state_round_trip_and_shapes() -> None:
     assert combine(probs).shape == (len(CLASSES),)
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason=f"no trained rhythm model at {MODEL} (run scripts/train_rhythm.py)")
-def test_shipped_model_loads_and_is_small() -> None:
-    assert MODEL.stat().st_size < 5e6
-    branch = RhythmBranch.from_state(torch.load(MODEL, map_location="cpu"))
-    song = branch.classify(_clicks(120, 22050, 15), 22050)
-    assert list(song) == list(CLASSES) and abs(sum(song.values()) - 1) < 1e-4
+def test_shipped_branch_recognises_real_songs(song_labels: list[dict[str, str]]) -> None:
+    assert DEFAULT_MODEL_PATH.stat().st_size < 30e6
+    state = load_model().rhythm["branch"]
+    assert state["version"] == 2 and len(state["models"]) >= 2
+    branch = RhythmBranch.from_state(state)
+    for dance, index in (("jive", 1), ("samba", 2), ("tango", 1)):   # real recordings it was never trained on
+        audio = load_audio(song(song_labels, dance, index), max_duration_s=90.0)
+        probs = branch.classify(audio.samples, audio.sr)
+        assert list(probs) == list(CLASSES) and abs(sum(probs.values()) - 1) < 1e-4
+        assert max(probs, key=probs.get) == dance, (dance, probs)
