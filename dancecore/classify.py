@@ -1,6 +1,7 @@
 """From audio to a Result: spectrogram -> windows -> model -> mean over windows -> tempo -> reject."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,14 +98,21 @@ class Classifier:
     def window_scores(self, windows: np.ndarray,
                       excerpts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Window probabilities (n, 10) and, with a rhythm branch, its (n,) probability that each
-        window is another dance (None without one)."""
-        probs = self.model.predict_windows(windows)
-        probs = probs[:, [self.model.classes.index(d) for d in DANCE_IDS]]
+        window is another dance (None without one). The rhythm branch works on a thread of its own
+        while the CNN runs (both release the GIL), so the two overlap on a multi-core machine."""
         if self.rhythm is None:
-            return probs, None
+            return self._cnn_probabilities(windows), None
         if excerpts is None or len(excerpts) != len(windows):
             raise ValueError("a model with a rhythm branch needs one audio excerpt per window")
-        return self.rhythm.fuse(probs, self.rhythm.probabilities(excerpts, self.model.features.sr))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            rhythm = pool.submit(self.rhythm.probabilities, excerpts, self.model.features.sr)
+            probs = self._cnn_probabilities(windows)
+            return self.rhythm.fuse(probs, rhythm.result())
+
+    def _cnn_probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """(n, 10) CNN probabilities over DANCE_IDS."""
+        probs = self.model.predict_windows(windows)
+        return probs[:, [self.model.classes.index(d) for d in DANCE_IDS]]
 
     def _result(self, label: str, audio: Audio | None, song: np.ndarray, start_frames: np.ndarray,
                 window_probs: np.ndarray, raw_bpm: float, clarity: float, other: float | None) -> Result:
