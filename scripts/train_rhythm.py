@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--members", default=",".join(str(i) for i in range(len(MEMBERS))),
                    help="indices into MEMBERS to use")
     p.add_argument("--no-final", action="store_true", help="skip training the shipped models on all rows")
+    p.add_argument("--class-balance", type=float, help="override every member's TrainConfig.class_balance")
     p.add_argument("--model-out", type=Path, default=REPO / "runs" / "rhythm_branch.pt",
                    help="the ensemble (embedded into the default model by scripts/build_default_model.py)")
     p.add_argument("--report-out", type=Path, default=REPO / "docs" / "model" / "rhythm_cv.json")
@@ -92,6 +93,8 @@ def main() -> None:
     args = parse_args()
     torch.set_num_threads(1)
     members = [MEMBERS[int(i)] for i in args.members.split(",")]
+    if args.class_balance is not None:
+        members = [replace(m, train=replace(m.train, class_balance=args.class_balance)) for m in members]
     data = load_eball()
     odf, pedf = stacked_features(data.features)
     folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0).split(odf, data.y, song_groups(data.meta)))

@@ -10,6 +10,7 @@ from dancecore.audio import load_audio
 from dancecore.model import DEFAULT_MODEL_PATH, load_model
 from dancecore.rhythm.classifier import NetConfig, RhythmBranch, RhythmNet, combine
 from dancecore.rhythm.data import CLASSES
+from dancecore.rhythm.training import class_weights
 
 
 def _clicks(bpm: float, sr: int, seconds: float) -> np.ndarray:
@@ -44,3 +45,13 @@ def test_shipped_branch_recognises_real_songs(song_labels: list[dict[str, str]])
         probs = branch.classify(audio.samples, audio.sr)
         assert list(probs) == list(CLASSES) and abs(sum(probs.values()) - 1) < 1e-4
         assert max(probs, key=probs.get) == dance, (dance, probs)
+
+
+def test_class_weights_balance_the_loss() -> None:
+    y = np.array([0] * 90 + [1] * 10)
+    plain, full, half = (class_weights(y, 3, b).numpy() for b in (0.0, 1.0, 0.5))
+    np.testing.assert_allclose(plain, [1, 1, 0])                 # a class without rows gets no weight
+    assert full[0] * 90 == pytest.approx(full[1] * 10)            # each class weighs as much in total
+    for w in (plain, full, half):
+        assert (w[y]).mean() == pytest.approx(1.0)                # the loss keeps its scale
+    assert full[1] / full[0] > half[1] / half[0] > 1

@@ -18,7 +18,9 @@ TEMPO_SCALE = 0.4       # octaves; about the spread (std) of log2 tempo in Exten
 @dataclass(frozen=True)
 class TrainConfig:
     """epochs, peak learning rate (one-cycle), AdamW weight decay, batch size, label smoothing,
-    weight of the tempo loss, and strength of the tempo-preserving augmentation (0 = none)."""
+    weight of the tempo loss, strength of the tempo-preserving augmentation (0 = none), and class
+    balance b: each class's loss is weighted by (its share of the training rows)^-b, normalised to a
+    mean of 1 over the rows (0 = plain cross-entropy; 1 = every class counts as much as any other)."""
 
     epochs: int = 40
     lr: float = 2e-3
@@ -27,6 +29,7 @@ class TrainConfig:
     label_smoothing: float = 0.05
     tempo_weight: float = 0.5
     augment: float = 0.3
+    class_balance: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,14 @@ def batch_inputs(odf: np.ndarray, pedf: np.ndarray, idx: np.ndarray, rng: np.ran
     return torch.from_numpy(p), torch.from_numpy(o)
 
 
+def class_weights(y: np.ndarray, n_classes: int, balance: float) -> torch.Tensor:
+    """Per-class loss weights (n_classes,): count^-balance, scaled so the rows' mean weight is 1."""
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    w = np.where(counts > 0, np.maximum(counts, 1.0) ** -balance, 0.0)
+    w *= len(y) / float((w * counts).sum())
+    return torch.tensor(w, dtype=torch.float32)
+
+
 def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray, rows: np.ndarray,
               net_cfg: NetConfig, cfg: TrainConfig, seed: int, desc: str = "train") -> RhythmNet:
     """Train one RhythmNet on `rows` of odf (n, 2, 298), pedf (n, 2, 149), class y (n,), tempo bpm (n,)."""
@@ -79,6 +90,7 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
     n_batches = int(np.ceil(len(rows) / cfg.batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.epochs * n_batches)
     tempo = (np.log2(bpm / TEMPO_REF_BPM) / TEMPO_SCALE).astype(np.float32)
+    weights = class_weights(y[rows], int(y.max()) + 1, cfg.class_balance)
     for _ in tqdm(range(cfg.epochs), desc=desc, leave=False):
         net.train()
         order = rng.permutation(rows)
@@ -86,7 +98,8 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
             idx = order[start:start + cfg.batch_size]
             p, o = batch_inputs(odf, pedf, idx, rng, cfg.augment)
             logits, tempo_hat = net(p, o)
-            loss = F.cross_entropy(logits, torch.from_numpy(y[idx]), label_smoothing=cfg.label_smoothing)
+            loss = F.cross_entropy(logits, torch.from_numpy(y[idx]), weight=weights,
+                                   label_smoothing=cfg.label_smoothing)
             if cfg.tempo_weight > 0:
                 loss = loss + cfg.tempo_weight * F.smooth_l1_loss(tempo_hat, torch.from_numpy(tempo[idx]))
             opt.zero_grad()
