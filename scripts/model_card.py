@@ -119,7 +119,7 @@ held it out). CNN alone, song level: top-1 {pct(init['top1'])} -> {pct(ft['top1'
 {pct(ft['top2'])} ([report](model/finetune_songs_cv.json)). Two or three songs per dance do not teach the
 CNN more than they make it forget; the shipped CNN is trained on rendered audio only.
 """
-    cnn_alone = prov["assembled"]["validation_top1_top2_by_weights"]["cnn 1.0, rhythm 0.0"]
+    cnn_alone = prov["assembled"]["validation_top1_top2_recall_by_weights"]["cnn 1.0, rhythm 0.0"]
     text = f"""# Model card: `dancecore-default`
 
 The model that ships in `dancecore/models/default.pt` ({DEFAULT_MODEL_PATH.stat().st_size / 1e6:.1f} MB),
@@ -144,8 +144,10 @@ Two experts fused per 5.2 s window as a weighted product of probabilities
    trained on all 4180 **real** Extended Ballroom tracks (ten dances plus "other" = Salsa and West Coast
    Swing). The annotated tempo is a training target only.
 
-Fusion weight and the "not sure" thresholds were chosen on the validation songs (see below) by the rules in
-`scripts/build_default_model.py`: rhythm weight {model.rhythm['fusion']['rhythm_weight']},
+The fusion exponents and the "not sure" thresholds were chosen on the validation songs (see below) by the rules in
+`scripts/build_default_model.py` (exponents: best song top-1, then top-2, then mean per-dance recall;
+thresholds: most not_ballroom rejected with at most 10% of in-set songs rejected):
+CNN exponent {model.rhythm['fusion']['cnn_weight']}, rhythm exponent {model.rhythm['fusion']['rhythm_weight']},
 not sure when top probability < {model.reject.min_top_probability}, the rhythm branch's mean "other dance"
 probability > {model.reject.max_other_probability}, or beat clarity < {model.reject.min_beat_clarity}.
 
