@@ -67,12 +67,10 @@ class RhythmNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         ch = cfg.channels
-        self.xcorr = cfg.xcorr
         self.pedf = nn.Sequential(*_conv(4 if cfg.xcorr else 2, ch), *_conv(ch, ch), nn.MaxPool1d(2),
                                   *_conv(ch, ch), nn.MaxPool1d(2))
         self.odf = nn.Sequential(*_conv(2, ch), *[m for d in cfg.odf_dilations for m in _conv(ch, ch, d)])
         width = ch * (PEDF_LAGS // 4) + 2 * ch
-        self.loglag_bins = cfg.loglag_bins
         if cfg.loglag_bins:
             self.register_buffer("to_loglag", torch.from_numpy(loglag_matrix(cfg.loglag_bins)), persistent=False)
             self.loglag = nn.Sequential(*_conv(2, ch), *_conv(ch, ch), *_conv(ch, ch, 2))
@@ -84,9 +82,9 @@ class RhythmNet(nn.Module):
     def forward(self, pedf: torch.Tensor, odf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """pedf (batch, 2, 149), odf (batch, 2, 298) -> logits (batch, 11), standardised log2 tempo (batch,)."""
         o = self.odf(odf)
-        lags = torch.cat([pedf, cross_correlation(odf)], 1) if self.xcorr else pedf
+        lags = torch.cat([pedf, cross_correlation(odf)], 1) if self.cfg.xcorr else pedf
         parts = [self.pedf(lags).flatten(1), o.mean(2), o.amax(2)]
-        if self.loglag_bins:
+        if self.cfg.loglag_bins:
             g = self.loglag(pedf @ self.to_loglag)
             parts += [g.mean(2), g.amax(2)]
         h = self.head(torch.cat(parts, 1))
