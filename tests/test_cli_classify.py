@@ -52,6 +52,17 @@ def test_table_and_csv(song_labels, model_path: Path) -> None:
     assert len(rows) == 1 and rows[0]["dance"] in DANCE_IDS
 
 
+def test_output_into_a_closed_pipe_stops_quietly(song_labels, model_path: Path) -> None:
+    """`dancecore classify ... | head` where the reader has gone before the answer is printed."""
+    proc = subprocess.Popen([sys.executable, "-m", "dancecore", "classify", "--json", "--model", str(model_path),
+                             str(song(song_labels, "jive"))], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()                     # the reader leaves while the song is still being analysed
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) != 0
+    assert "error" not in stderr and "Traceback" not in stderr, stderr
+
+
 def test_short_clip_is_padded_not_rejected(song_labels, model_path: Path, tmp_path: Path) -> None:
     short = tmp_path / "short.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "40", "-t", "3", "-i", str(song(song_labels, "samba")),

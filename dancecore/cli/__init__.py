@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import warnings
 
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dancecore: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`dancecore classify ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 1
     except Exception as exc:  # last resort: one line, never a traceback unless --debug
         if args.debug:
             raise
