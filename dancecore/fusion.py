@@ -52,13 +52,10 @@ class RhythmScorer:
     def probabilities(self, excerpts: list[np.ndarray], sr: int) -> np.ndarray:
         """(n, 11) rhythm-branch probabilities over its classes for excerpts at `sr` Hz. Excerpts are
         featurised on a thread per core: the wavelet and FFT code releases the GIL."""
-        def featurise(x: np.ndarray) -> dict[str, np.ndarray]:
-            return eball_excerpt_features(_to_rhythm_input(x, sr), BANDS)
-
         if len(excerpts) < 2:
-            return self.branch.predict_features([featurise(x) for x in excerpts])
+            return self.branch.predict_features([excerpt_features(x, sr) for x in excerpts])
         with ThreadPoolExecutor(max_workers=min(len(excerpts), os.cpu_count() or 1)) as pool:
-            return self.branch.predict_features(list(pool.map(featurise, excerpts)))
+            return self.branch.predict_features(list(pool.map(lambda x: excerpt_features(x, sr), excerpts)))
 
     def fuse(self, cnn_probs: np.ndarray, rhythm_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(n, 10) CNN probabilities over DANCE_IDS and (n, 11) rhythm probabilities ->
@@ -70,6 +67,12 @@ class RhythmScorer:
         log_p -= log_p.max(axis=1, keepdims=True)
         fused = np.exp(log_p)
         return fused / fused.sum(axis=1, keepdims=True), rhythm_probs[:, self.other_index]
+
+
+def excerpt_features(excerpt: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+    """Rhythm-branch input features (odf/pedf of BANDS) of one excerpt of up to 11.89 s at `sr` Hz,
+    prepared exactly as the classifier prepares every window's excerpt."""
+    return eball_excerpt_features(_to_rhythm_input(excerpt, sr), BANDS)
 
 
 def _to_rhythm_input(excerpt: np.ndarray, sr: int) -> np.ndarray:

@@ -2,13 +2,18 @@
 """Render the synthetic ballroom training set: DIR/<dance>/<name>.flac plus DIR/manifest.csv.
 
     python scripts/render_synth.py --out runs/synth --per-dance 300 --seed 1 --duration 30 --workers 2
+    python scripts/render_synth.py --out runs/synth_social --dances social --per-dance 150 --seed 2 --duration 25
 """
 from __future__ import annotations
 
 import argparse
 import time
 
+from dancecore.dances import DANCE_IDS
 from dancecore.data.synth import render_dataset
+from dancecore.data.synth.social import SOCIAL_IDS
+
+DANCE_SETS = {"ballroom": DANCE_IDS, "social": SOCIAL_IDS}
 
 
 def main() -> None:
@@ -20,9 +25,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="render processes")
     ap.add_argument("--sr", type=int, default=22050, help="sample rate in Hz")
     ap.add_argument("--format", default="flac", choices=("flac", "ogg", "wav"), help="audio file format")
+    ap.add_argument("--dances", default="ballroom", choices=sorted(DANCE_SETS),
+                    help="the ten ballroom dances, or the other social dances (negatives for 'not sure')")
     args = ap.parse_args()
     t0 = time.time()
-    manifest = render_dataset(args.out, args.per_dance, args.seed, args.duration, args.workers, args.sr, args.format)
+    manifest = render_dataset(args.out, args.per_dance, args.seed, args.duration, args.workers, args.sr, args.format,
+                              DANCE_SETS[args.dances])
     print(f"wrote {manifest} in {time.time() - t0:.0f} s")
 
 

@@ -3,14 +3,17 @@
 Cross-validates the ensemble of dancecore.rhythm.training.MEMBERS (each fold: every member trained
 on the other four folds), then trains every member on all rows and writes that ensemble
 (runs/rhythm_branch.pt) and the CV figures with their protocol (docs/model/rhythm_cv.json).
-Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final]
+Rendered clips (scripts/synth_rhythm_features.py: the ten dances and other social dances) can be added
+to the training rows of every fold with --extra; they are never test rows, so the CV figures stay on
+real Extended Ballroom tracks only.
+Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final] [--extra runs/x.npz]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,9 @@ PROTOCOL = (
     "input. Ten-dance top-1/top-2: argmax over the ten dance columns, on rows of the ten dances; reject "
     "AUROC: other rows vs ten-dance rows. Member variants were chosen on this CV. The shipped model is "
     "the same members retrained on all 4180 rows.")
+EXTRA_PROTOCOL = (
+    " Added to every fold's training rows (never test rows): {n} excerpts of rendered clips ({files}; the ten "
+    "dances and, as 'other', other social dances), each with loss weight {w}; the shipped members also train on them.")
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,6 +55,9 @@ def parse_args() -> argparse.Namespace:
                    help="the ensemble (embedded into the default model by scripts/build_default_model.py)")
     p.add_argument("--report-out", type=Path, default=REPO / "docs" / "model" / "rhythm_cv.json")
     p.add_argument("--oof-out", type=Path, default=None, help="save out-of-fold probabilities (.npy)")
+    p.add_argument("--extra", type=Path, nargs="*", default=[],
+                   help="rendered-clip feature files (scripts/synth_rhythm_features.py) added to every training set")
+    p.add_argument("--extra-weight", type=float, default=0.3, help="loss weight of each rendered row (real rows: 1)")
     return p.parse_args()
 
 
@@ -82,11 +91,38 @@ def as_excerpts(odf: np.ndarray, pedf: np.ndarray) -> list[dict[str, np.ndarray]
     return [{"odf0": o[0], "odf1": o[1], "pedf0": p[0], "pedf1": p[1]} for o, p in zip(odf, pedf)]
 
 
-def train_members(members: list[Member], data: EballSet, odf: np.ndarray, pedf: np.ndarray, rows: np.ndarray,
-                  seed: int, label: str) -> list[RhythmNet]:
-    """Train each member on `rows` (member j with seed `seed + j`)."""
-    return [train_net(odf, pedf, data.y, data.bpm, rows, m.net, m.train, seed=seed + j, desc=f"{label} member {j}")
-            for j, m in enumerate(members)]
+@dataclass(frozen=True)
+class TrainingRows:
+    """Real Extended Ballroom rows (the first n_real) followed by rendered rows: inputs, class, tempo (BPM)
+    and per-row loss weight."""
+
+    odf: np.ndarray
+    pedf: np.ndarray
+    y: np.ndarray
+    bpm: np.ndarray
+    weight: np.ndarray
+    n_real: int
+
+
+def training_rows(data: EballSet, extra: list[Path], extra_weight: float) -> TrainingRows:
+    """Extended Ballroom rows plus the rows of the `extra` feature files."""
+    odf, pedf = stacked_features(data.features)
+    parts = [(odf, pedf, data.y, data.bpm)]
+    for path in extra:
+        x = np.load(path)
+        parts.append((x["odf"], x["pedf"], np.array([CLASSES.index(c) for c in x["label"]], np.int64), x["bpm"]))
+    n_extra = sum(len(p[2]) for p in parts[1:])
+    return TrainingRows(*(np.concatenate(a) for a in zip(*parts)),
+                        weight=np.concatenate([np.ones(len(data.y)), np.full(n_extra, extra_weight)]),
+                        n_real=len(data.y))
+
+
+def train_members(members: list[Member], rows: TrainingRows, real_rows: np.ndarray, seed: int,
+                  label: str) -> list[RhythmNet]:
+    """Train each member (member j with seed `seed + j`) on `real_rows` plus every rendered row."""
+    train = np.concatenate([real_rows, np.arange(rows.n_real, len(rows.y))])
+    return [train_net(rows.odf, rows.pedf, rows.y, rows.bpm, train, m.net, m.train, seed=seed + j,
+                      desc=f"{label} member {j}", row_weight=rows.weight) for j, m in enumerate(members)]
 
 
 def main() -> None:
@@ -96,7 +132,8 @@ def main() -> None:
     if args.class_balance is not None:
         members = [replace(m, train=replace(m.train, class_balance=args.class_balance)) for m in members]
     data = load_eball()
-    odf, pedf = stacked_features(data.features)
+    rows = training_rows(data, args.extra, args.extra_weight)
+    odf, pedf = rows.odf[:rows.n_real], rows.pedf[:rows.n_real]
     folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0).split(odf, data.y, song_groups(data.meta)))
     run = [int(f) for f in args.folds.split(",")]
     oof = np.full((len(members), len(data.y), len(CLASSES)), np.nan)
@@ -104,7 +141,7 @@ def main() -> None:
     t0 = time.time()
     for f in run:
         train_rows, test_rows = folds[f]
-        nets = train_members(members, data, odf, pedf, train_rows, seed=100 * f, label=f"fold {f}")
+        nets = train_members(members, rows, train_rows, seed=100 * f, label=f"fold {f}")
         for j, net in enumerate(nets):
             oof[j, test_rows] = RhythmBranch([net]).predict_features(as_excerpts(odf[test_rows], pedf[test_rows]))
         m = ten_dance_metrics(oof[:, test_rows].mean(0), data.y[test_rows])
@@ -114,7 +151,10 @@ def main() -> None:
     ensemble = oof[:, done].mean(0)
     metrics = ten_dance_metrics(ensemble, data.y[done])
     report = {
-        "protocol": PROTOCOL, "data_root": str(data_root()),
+        "protocol": PROTOCOL + (EXTRA_PROTOCOL.format(n=len(rows.y) - rows.n_real, w=args.extra_weight,
+                                                      files=", ".join(str(p) for p in args.extra))
+                                if args.extra else ""),
+        "data_root": str(data_root()),
         "members": [{"net": asdict(m.net), "train": asdict(m.train)} for m in members],
         "folds_run": run, "per_fold": per_fold,
         "ten_dance": metrics, "reject": reject_metrics(ensemble, data.y[done]),
@@ -129,7 +169,7 @@ def main() -> None:
     args.report_out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.report_out}")
     if not args.no_final:
-        nets = train_members(members, data, odf, pedf, np.arange(len(data.y)), seed=1000, label="final")
+        nets = train_members(members, rows, np.arange(rows.n_real), seed=1000, label="final")
         args.model_out.parent.mkdir(parents=True, exist_ok=True)
         torch.save(RhythmBranch(nets).to_state(), args.model_out)
         print(f"wrote {args.model_out}")

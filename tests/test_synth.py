@@ -13,9 +13,10 @@ pytest.importorskip("pretty_midi")
 from dancecore.dances import DANCE_IDS, dance  # noqa: E402
 from dancecore.data.synth import patterns as P  # noqa: E402
 from dancecore.data.synth import render_clip, render_dataset  # noqa: E402
-from dancecore.data.synth.arranger import arrange  # noqa: E402
+from dancecore.data.synth.arranger import arrange, dance_spec  # noqa: E402
 from dancecore.data.synth.render import available_soundfonts  # noqa: E402
 from dancecore.data.synth.score import parse_grid  # noqa: E402
+from dancecore.data.synth.social import SOCIAL_IDS, SOCIAL_STYLES  # noqa: E402
 from dancecore.data.synth.styles import STYLES  # noqa: E402
 
 SR = 22050
@@ -32,8 +33,8 @@ def clips() -> dict[str, tuple[np.ndarray, dict]]:
 
 
 def test_styles_and_patterns_are_consistent():
-    for style in STYLES:
-        bpb = dance(style.dance).beats_per_bar
+    for style in STYLES + SOCIAL_STYLES:
+        bpb = dance_spec(style.dance).beats_per_bar
         for name, _ in style.grooves:
             for lay in P.GROOVES[name]:
                 for key, grid in lay.lanes:
@@ -146,3 +147,27 @@ def test_dataset_writer(tmp_path, monkeypatch):
         assert (tmp_path / r["path"]).is_file() and r["group"].startswith("synth-")
     assert render_dataset(tmp_path, per_dance=1, seed=0, duration_s=2.0, workers=1) == manifest  # resume: no-op
     assert len(list(csv.DictReader(manifest.open()))) == len(DANCE_IDS)
+
+
+@needs_font
+def test_other_social_dances_render_at_their_tempo(tmp_path, monkeypatch):
+    """The negatives for "not sure" (bachata, merengue, ...) render through the same writer, at a tempo
+    of their own range, and scripts/synth_rhythm_features.py turns them into 'other' rhythm-branch rows."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setenv("DANCECORE_SOUNDFONTS", FONTS[FONT])
+    manifest = render_dataset(tmp_path, per_dance=1, seed=3, duration_s=8.0, workers=1, dances=SOCIAL_IDS)
+    rows = list(csv.DictReader(manifest.open()))
+    assert sorted(r["dance"] for r in rows) == sorted(SOCIAL_IDS)
+    for r in rows:
+        lo, hi = dance_spec(r["dance"]).bpm
+        assert 0.9 * lo <= float(r["bpm"]) <= 1.1 * hi, r
+    script = Path(__file__).resolve().parents[1] / "scripts" / "synth_rhythm_features.py"
+    subprocess.run([sys.executable, str(script), str(manifest), "--out", str(tmp_path / "rows.npz"), "--workers", "1"],
+                   check=True, capture_output=True)
+    rows_npz = np.load(tmp_path / "rows.npz")
+    assert rows_npz["odf"].shape == (len(SOCIAL_IDS), 2, 298) and rows_npz["pedf"].shape == (len(SOCIAL_IDS), 2, 149)
+    assert set(rows_npz["label"]) == {"other"} and np.isfinite(rows_npz["pedf"]).all()
+    assert (rows_npz["odf"].max(axis=2) > 0).all()  # every clip has onsets in both bands

@@ -82,8 +82,10 @@ def class_weights(y: np.ndarray, n_classes: int, balance: float) -> torch.Tensor
 
 
 def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray, rows: np.ndarray,
-              net_cfg: NetConfig, cfg: TrainConfig, seed: int, desc: str = "train") -> RhythmNet:
-    """Train one RhythmNet on `rows` of odf (n, 2, 298), pedf (n, 2, 149), class y (n,), tempo bpm (n,)."""
+              net_cfg: NetConfig, cfg: TrainConfig, seed: int, desc: str = "train",
+              row_weight: np.ndarray | None = None) -> RhythmNet:
+    """Train one RhythmNet on `rows` of odf (n, 2, 298), pedf (n, 2, 149), class y (n,), tempo bpm (n,);
+    `row_weight` (n,) scales each row's classification loss (default 1; e.g. below 1 for rendered rows)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     net = RhythmNet(net_cfg)
@@ -92,6 +94,7 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.epochs * n_batches)
     tempo = (np.log2(bpm / TEMPO_REF_BPM) / TEMPO_SCALE).astype(np.float32)
     weights = class_weights(y[rows], int(y.max()) + 1, cfg.class_balance)
+    row_weight = np.ones(len(y), np.float32) if row_weight is None else row_weight.astype(np.float32)
     for _ in tqdm(range(cfg.epochs), desc=desc, leave=False):
         net.train()
         order = rng.permutation(rows)
@@ -99,8 +102,10 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
             idx = order[start:start + cfg.batch_size]
             p, o = batch_inputs(odf, pedf, idx, rng, cfg.augment)
             logits, tempo_hat = net(p, o)
-            loss = F.cross_entropy(logits, torch.from_numpy(y[idx]), weight=weights,
-                                   label_smoothing=cfg.label_smoothing)
+            target = torch.from_numpy(y[idx])
+            w = weights[target] * torch.from_numpy(row_weight[idx])
+            per_row = F.cross_entropy(logits, target, label_smoothing=cfg.label_smoothing, reduction="none")
+            loss = (per_row * w).sum() / w.sum()
             if cfg.tempo_weight > 0:
                 loss = loss + cfg.tempo_weight * F.smooth_l1_loss(tempo_hat, torch.from_numpy(tempo[idx]))
             opt.zero_grad()

@@ -4,21 +4,27 @@ from __future__ import annotations
 import numpy as np
 import pretty_midi
 
-from dancecore.dances import dance as get_dance
+from dancecore.dances import Dance, dance as get_dance
 from dancecore.data.synth.bass import bass_part
 from dancecore.data.synth.comping import comp_part
 from dancecore.data.synth.drums import drum_part
 from dancecore.data.synth.form import Plan, build_plan
 from dancecore.data.synth.melody import melody_part
 from dancecore.data.synth.score import Feel, Note, Part, to_pretty_midi
+from dancecore.data.synth.social import SOCIAL_BY_ID, SOCIAL_STYLES
 from dancecore.data.synth.styles import Style, styles_for
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
+def dance_spec(dance_id: str) -> Dance:
+    """Meter and tempo range of one of the ten dances (any alias) or of an other social dance (by id)."""
+    return SOCIAL_BY_ID.get(dance_id) or get_dance(dance_id)
+
+
 def pick_style(dance_id: str, rng: np.random.Generator, variant: str | None = None) -> Style:
     """A style of the dance, drawn by weight, or the named variant."""
-    options = styles_for(dance_id)
+    options = tuple(s for s in SOCIAL_STYLES if s.dance == dance_id) or styles_for(dance_id)
     if variant is not None:
         for s in options:
             if s.variant == variant:
@@ -30,7 +36,7 @@ def pick_style(dance_id: str, rng: np.random.Generator, variant: str | None = No
 
 def sample_tempo(dance_id: str, rng: np.random.Generator) -> float:
     """Tempo in BPM: mostly inside the competition range, sometimes up to 8% outside it."""
-    lo, hi = get_dance(dance_id).bpm
+    lo, hi = dance_spec(dance_id).bpm
     if rng.random() < 0.25:
         lo, hi = lo * 0.92, hi * 1.08
     return round(float(rng.uniform(lo, hi)), 2)
@@ -63,7 +69,7 @@ def _window_start(plan: Plan, window_bars: int, rng: np.random.Generator) -> int
 def arrange(dance_id: str, rng: np.random.Generator, duration_s: float,
             variant: str | None = None) -> tuple[pretty_midi.PrettyMIDI, dict]:
     """A PrettyMIDI of `duration_s` seconds of a generated song for the dance, and its metadata."""
-    d = get_dance(dance_id)
+    d = dance_spec(dance_id)
     style = pick_style(d.id, rng, variant)
     bpm = sample_tempo(d.id, rng)
     bpb = d.beats_per_bar

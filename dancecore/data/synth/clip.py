@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dancecore.dances import dance as get_dance
-from dancecore.data.synth.arranger import arrange
+from dancecore.data.synth.arranger import arrange, dance_spec
 from dancecore.data.synth.mix import master
 from dancecore.data.synth.render import SOUNDFONT_WEIGHTS, available_soundfonts, render_midi
 
@@ -30,8 +29,9 @@ def render_clip(dance_id: str, seed: int, duration_s: float = 30.0, sr: int = 22
                 clean: bool = False) -> tuple[np.ndarray, dict]:
     """Mono float32 audio (`duration_s` seconds at `sr` Hz) of a generated song for a dance, and its
     metadata (tempo, variant, SoundFont, instruments, mix settings). Deterministic in `seed`.
+    `dance_id`: one of the ten dances or of dancecore.data.synth.social.SOCIAL_IDS.
     `variant`/`soundfont` force a style/SoundFont; `clean` skips the mix chain."""
-    dance_id = get_dance(dance_id).id
+    dance_id = dance_spec(dance_id).id
     rng = np.random.default_rng([seed, 0x5EED])
     midi, meta = arrange(dance_id, rng, duration_s, variant)
     sf_name, sf_path = pick_soundfont(rng, soundfont)

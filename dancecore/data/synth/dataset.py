@@ -22,11 +22,11 @@ COLUMNS = ("path", "dance", "group", "bpm", "mpm", "meter", "variant", "soundfon
 FORMATS = {"flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"), "wav": ("WAV", "PCM_16")}
 
 
-def clip_jobs(per_dance: int, seed: int) -> list[tuple[str, str, int]]:
+def clip_jobs(per_dance: int, seed: int, dances: tuple[str, ...] = DANCE_IDS) -> list[tuple[str, str, int]]:
     """(dance, name, clip seed) for every clip, interleaved across dances so partial runs stay balanced."""
     jobs = []
     for i in range(per_dance):
-        for k, dance_id in enumerate(DANCE_IDS):
+        for k, dance_id in enumerate(dances):
             clip_seed = int(np.random.SeedSequence([seed, k, i]).generate_state(1)[0])
             jobs.append((dance_id, f"{dance_id}_s{seed}_{i:05d}", clip_seed))
     return jobs
@@ -55,8 +55,9 @@ def _read_manifest(path: Path) -> list[dict]:
 
 
 def render_dataset(out_dir: str | Path, per_dance: int, seed: int, duration_s: float = 30.0, workers: int = 2,
-                   sr: int = 22050, fmt: str = "flac") -> Path:
-    """Render `per_dance` clips of every dance into out_dir and return the manifest path.
+                   sr: int = 22050, fmt: str = "flac", dances: tuple[str, ...] = DANCE_IDS) -> Path:
+    """Render `per_dance` clips of every dance in `dances` (default: the ten) into out_dir and return the
+    manifest path.
     Clips already listed in an existing manifest (with their file present) are skipped, so an
     interrupted run can be resumed with the same arguments."""
     out = Path(out_dir)
@@ -64,7 +65,7 @@ def render_dataset(out_dir: str | Path, per_dance: int, seed: int, duration_s: f
     manifest = out / "manifest.csv"
     rows = [r for r in _read_manifest(manifest) if (out / r["path"]).is_file()]
     done = {r["path"] for r in rows}
-    todo = [(d, name, s, str(out), duration_s, sr, fmt) for d, name, s in clip_jobs(per_dance, seed)
+    todo = [(d, name, s, str(out), duration_s, sr, fmt) for d, name, s in clip_jobs(per_dance, seed, dances)
             if f"{d}/{name}.{fmt}" not in done]
     with manifest.open("w", newline="") as f_csv, (out / "meta.jsonl").open("a") as f_meta:
         writer = csv.DictWriter(f_csv, COLUMNS)

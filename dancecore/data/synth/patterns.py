@@ -142,4 +142,44 @@ GROOVES: dict[str, tuple[DrumLayer, ...]] = {
                      layer({KICK: "X...X...", SNARE: "..X..xX.", RIDE: "xxxxxxxx"})),
     "qs.pop_kit": (layer({KICK: "X.X.X.X.", SNARE: "..X...X.", CHH: "x.x.x.x.", OHH: ".x.x.x.x"}),
                    layer({KICK: "X...X.x.", SNARE: "..X...X.", CHH: "xxxxxxxx"})),
+    # === other social dances (negatives for the "other dance" class; dancecore.data.synth.social) ===
+    # --- bachata (4/4): bongo martillo, gira scrape, modern kick on 1 and 3 (4) with the 4-and tap.
+    "bachata.bongo": (layer({HBONGO: "XgxgXgxg", LBONGO: "...o...o"}, role="perc", level=0.7),
+                      layer({HBONGO: "xgxgxgxx", LBONGO: "X...X..."}, role="perc", level=0.7)),
+    "bachata.guira": (layer({CABASA: "X.xxX.xx" * 2}, steps_per_beat=4, role="time", level=0.65),
+                      layer({MARACAS: "X.x.xxx." * 2}, steps_per_beat=4, role="time", level=0.65)),
+    "bachata.kit": (layer({KICK: "X...X...", SIDE: "......x."}), layer({KICK: "X...X..x", CLAP: "......X."})),
+    # --- merengue (2/4, fast): tambora with its roll into beat 1, steady gira, kick on every beat.
+    "merengue.tambora": (layer({LTOM: "X..x..X.", HFTOM: "...x.xx."}, steps_per_beat=4, role="perc"),
+                         layer({LTOM: "X.....X.", HFTOM: "..xx.x.x"}, steps_per_beat=4, role="perc")),
+    "merengue.guira": (layer({CABASA: "X.xxX.xx"}, steps_per_beat=4, role="time", level=0.75),
+                       layer({MARACAS: "Xxxx" * 2}, steps_per_beat=4, role="time", level=0.6)),
+    "merengue.kit": (layer({KICK: "X...X...", CHH: "..x...x."}, steps_per_beat=4),
+                     layer({KICK: "X...X...", CLAP: "....X...", OHH: "..x...x."}, steps_per_beat=4)),
+    # --- cumbia (4/4, two-feel): guacharaca/guiro long-short-short, kick on 1 and 3, off-beat rim.
+    "cumbia.guiro": (layer({LGUIRO: "x...x...", SGUIRO: "..xx..xx"}, role="time", level=0.75),
+                     layer({SGUIRO: "x.xxx.xx" * 2}, steps_per_beat=4, role="time", level=0.7)),
+    "cumbia.kit": (layer({KICK: "X...X...", SIDE: ".x.x.x.x"}), layer({KICK: "X...X...", SNARE: "..x...x.", CHH: ".x.x.x.x"})),
+    "cumbia.congas": (layer({LCONGA: "o...o...", MCONGA: "..x...x.", OCONGA: "...x...x"}, role="perc", level=0.7),),
+    # --- zouk / kizomba (4/4, slow): 3-3-2 kick, snare on 3, sixteenth hats.
+    "zouk.kit": (layer({KICK: "X..X..X.", SNARE: "....X...", CHH: "xgxgxgxg"}),
+                 layer({KICK: "X..X..X. X..X....", CLAP: "....X... ....X...", SHAKER: "xgxgxgxg" * 2})),
+    "zouk.perc": (layer({SIDE: "X..X..X.", TAMB: "..x...x."}, role="perc", level=0.6),),
+    # --- salsa (4/4, fast): son clave, cascara/campana, conga tumbao, bongo martillo.
+    "salsa.clave": (layer({CLAVES: "X..X...X ..X.X..."}, role="time", level=0.8),
+                    layer({CLAVES: "..X.X... X..X...X"}, role="time", level=0.8)),
+    "salsa.campana": (layer({COWBELL: "X.x.X.x."}, role="perc", level=0.7),
+                      layer({HTIMB: "X.xX.xX. x.xx.x.x"}, role="perc", level=0.6)),
+    "salsa.congas": (layer({LCONGA: "g.x.g.oo", MCONGA: "..X....."}, role="perc"),
+                     layer({LCONGA: "g...g...", MCONGA: "..X.....", OCONGA: "......XX"}, role="perc")),
+    "salsa.bongo": (layer({HBONGO: "XgxgXgxg", LBONGO: "...o...o"}, role="perc", level=0.6),),
+    # --- west coast swing (4/4, slow): blues shuffle or R&B backbeat.
+    "wcs.shuffle": (layer({KICK: "X...X...", SNARE: "..X...X.", CHH: "x.xxx.xx"}),
+                    layer({KICK: "X..xX...", SNARE: "..X...X.", RIDE: "x.xxx.xx"})),
+    "wcs.rnb": (layer({KICK: "X..x..x.", SNARE: "..X...X.", CHH: "xxxxxxxx"}),
+                layer({KICK: "X.....xx ..x.....", CLAP: "..X...X. ..X...X.", CHH: "xgxgxgxg" * 2})),
+    # --- country two-step (4/4, fast): boom-chick, train beat.
+    "twostep.kit": (layer({KICK: "X...X...", SNARE: "..X...X.", CHH: "x.x.x.x."}),
+                    layer({KICK: "X...X...", SNARE: "gxgXgxgX", CHH: "x.x.x.x."}),
+                    layer({KICK: "X.x.X.x.", SIDE: "..X...X.", RIDE: "xxxxxxxx"})),
 }
