@@ -6,13 +6,15 @@ on the other four folds), then trains every member on all rows and writes that e
 Rendered clips (scripts/synth_rhythm_features.py: the ten dances and other social dances) can be added
 to the training rows of every fold with --extra; they are never test rows, so the CV figures stay on
 real Extended Ballroom tracks only.
-Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final] [--extra runs/x.npz]
+Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final] [--extra runs/x.npz] [--workers 2]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from dancecore.dances import DANCE_IDS
 from dancecore.rhythm.classifier import RhythmBranch, RhythmNet
 from dancecore.rhythm.data import CLASSES, EballSet, data_root, load_eball, song_groups
-from dancecore.rhythm.training import MEMBERS, Member, stacked_features, train_net
+from dancecore.rhythm.training import MEMBERS, stacked_features, train_net
 
 REPO = Path(__file__).resolve().parents[1]
 N_DANCES = len(DANCE_IDS)
@@ -58,6 +60,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--extra", type=Path, nargs="*", default=[],
                    help="rendered-clip feature files (scripts/synth_rhythm_features.py) added to every training set")
     p.add_argument("--extra-weight", type=float, default=0.3, help="loss weight of each rendered row (real rows: 1)")
+    p.add_argument("--workers", type=int, default=1, help="processes training networks side by side (one thread each)")
     return p.parse_args()
 
 
@@ -117,12 +120,28 @@ def training_rows(data: EballSet, extra: list[Path], extra_weight: float) -> Tra
                         n_real=len(data.y))
 
 
-def train_members(members: list[Member], rows: TrainingRows, real_rows: np.ndarray, seed: int,
-                  label: str) -> list[RhythmNet]:
-    """Train each member (member j with seed `seed + j`) on `real_rows` plus every rendered row."""
+FINAL = -1  # fold index of the shipped members (trained on every real row)
+_JOB: dict = {}  # members, rows and folds, shared with forked worker processes
+
+
+def train_job(job: tuple[int, int]) -> RhythmNet:
+    """Train member j for fold f (FINAL: on all real rows) plus every rendered row; seed 100 f + j (final: 1000 + j)."""
+    f, j = job
+    members, rows, folds = _JOB["members"], _JOB["rows"], _JOB["folds"]
+    real_rows = np.arange(rows.n_real) if f == FINAL else folds[f][0]
     train = np.concatenate([real_rows, np.arange(rows.n_real, len(rows.y))])
-    return [train_net(rows.odf, rows.pedf, rows.y, rows.bpm, train, m.net, m.train, seed=seed + j,
-                      desc=f"{label} member {j}", row_weight=rows.weight) for j, m in enumerate(members)]
+    m = members[j]
+    return train_net(rows.odf, rows.pedf, rows.y, rows.bpm, train, m.net, m.train,
+                     seed=(1000 if f == FINAL else 100 * f) + j, row_weight=rows.weight,
+                     desc=f"{'final' if f == FINAL else f'fold {f}'} member {j}")
+
+
+def train_all(jobs: list[tuple[int, int]], workers: int) -> dict[tuple[int, int], RhythmNet]:
+    """Train every (fold, member) job, in `workers` forked processes when more than one."""
+    if workers <= 1:
+        return {job: train_job(job) for job in jobs}
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        return dict(zip(jobs, pool.map(train_job, jobs)))
 
 
 def main() -> None:
@@ -136,17 +155,19 @@ def main() -> None:
     odf, pedf = rows.odf[:rows.n_real], rows.pedf[:rows.n_real]
     folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0).split(odf, data.y, song_groups(data.meta)))
     run = [int(f) for f in args.folds.split(",")]
+    _JOB.update(members=members, rows=rows, folds=folds)
+    t0 = time.time()
+    jobs = [(f, j) for f in run + ([] if args.no_final else [FINAL]) for j in range(len(members))]
+    nets = train_all(jobs, args.workers)
     oof = np.full((len(members), len(data.y), len(CLASSES)), np.nan)
     per_fold = []
-    t0 = time.time()
     for f in run:
-        train_rows, test_rows = folds[f]
-        nets = train_members(members, rows, train_rows, seed=100 * f, label=f"fold {f}")
-        for j, net in enumerate(nets):
-            oof[j, test_rows] = RhythmBranch([net]).predict_features(as_excerpts(odf[test_rows], pedf[test_rows]))
+        test_rows = folds[f][1]
+        for j in range(len(members)):
+            oof[j, test_rows] = RhythmBranch([nets[f, j]]).predict_features(as_excerpts(odf[test_rows], pedf[test_rows]))
         m = ten_dance_metrics(oof[:, test_rows].mean(0), data.y[test_rows])
         per_fold.append({"fold": f, "n_test_rows": len(test_rows), "top1": m["top1"], "top2": m["top2"]})
-        print(f"fold {f}: top1 {m['top1']:.4f} top2 {m['top2']:.4f} ({time.time() - t0:.0f} s)", flush=True)
+        print(f"fold {f}: top1 {m['top1']:.4f} top2 {m['top2']:.4f}", flush=True)
     done = ~np.isnan(oof[0, :, 0])
     ensemble = oof[:, done].mean(0)
     metrics = ten_dance_metrics(ensemble, data.y[done])
@@ -159,7 +180,7 @@ def main() -> None:
         "folds_run": run, "per_fold": per_fold,
         "ten_dance": metrics, "reject": reject_metrics(ensemble, data.y[done]),
         "member_top1": [ten_dance_metrics(oof[j, done], data.y[done])["top1"] for j in range(len(members))],
-        "cv_seconds": round(time.time() - t0),
+        "seconds": round(time.time() - t0),
     }
     print(f"ten-dance top1 {metrics['top1']:.4f} top2 {metrics['top2']:.4f}; members "
           f"{', '.join(f'{a:.4f}' for a in report['member_top1'])}; reject AUROC {report['reject']['auroc_p_other']:.3f}")
@@ -169,9 +190,8 @@ def main() -> None:
     args.report_out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.report_out}")
     if not args.no_final:
-        nets = train_members(members, rows, np.arange(rows.n_real), seed=1000, label="final")
         args.model_out.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(RhythmBranch(nets).to_state(), args.model_out)
+        torch.save(RhythmBranch([nets[FINAL, j] for j in range(len(members))]).to_state(), args.model_out)
         print(f"wrote {args.model_out}")
 
 

@@ -103,9 +103,10 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
             p, o = batch_inputs(odf, pedf, idx, rng, cfg.augment)
             logits, tempo_hat = net(p, o)
             target = torch.from_numpy(y[idx])
-            w = weights[target] * torch.from_numpy(row_weight[idx])
-            per_row = F.cross_entropy(logits, target, label_smoothing=cfg.label_smoothing, reduction="none")
-            loss = (per_row * w).sum() / w.sum()
+            rw = torch.from_numpy(row_weight[idx])
+            per_row = F.cross_entropy(logits, target, weight=weights, label_smoothing=cfg.label_smoothing,
+                                      reduction="none")
+            loss = (per_row * rw).sum() / (weights[target] * rw).sum()  # = the weighted mean when rw is all 1
             if cfg.tempo_weight > 0:
                 loss = loss + cfg.tempo_weight * F.smooth_l1_loss(tempo_hat, torch.from_numpy(tempo[idx]))
             opt.zero_grad()
