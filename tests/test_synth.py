@@ -171,3 +171,23 @@ def test_other_social_dances_render_at_their_tempo(tmp_path, monkeypatch):
     assert rows_npz["odf"].shape == (len(SOCIAL_IDS), 2, 298) and rows_npz["pedf"].shape == (len(SOCIAL_IDS), 2, 149)
     assert set(rows_npz["label"]) == {"other"} and np.isfinite(rows_npz["pedf"]).all()
     assert (rows_npz["odf"].max(axis=2) > 0).all()  # every clip has onsets in both bands
+
+
+def test_swap_rendered_clips_replaces_one_dance(tmp_path):
+    """scripts/swap_rendered_clips.py keeps the other dances' rows and takes the re-rendered dance's rows,
+    with paths relative to the output file."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "runs" / "new").mkdir(parents=True)
+    base = tmp_path / "runs" / "train.csv"
+    base.write_text("path,dance,group\nsynth/a.flac,cha_cha_cha,g1\nsynth/b.flac,jive,g2\n")
+    new = tmp_path / "runs" / "new" / "manifest.csv"
+    new.write_text("path,dance,group,bpm\ncha_cha_cha/c.flac,cha_cha_cha,g3,124\n")
+    out = tmp_path / "runs" / "v2.csv"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "swap_rendered_clips.py"
+    subprocess.run([sys.executable, str(script), "--base", str(base), "--replace", str(new), "--out", str(out)],
+                   check=True, capture_output=True)
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["path"], r["dance"]) for r in rows] == [("synth/b.flac", "jive"), ("new/cha_cha_cha/c.flac", "cha_cha_cha")]

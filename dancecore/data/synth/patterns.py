@@ -46,11 +46,16 @@ GROOVES: dict[str, tuple[DrumLayer, ...]] = {
                    layer({LCONGA: "o.....XX", MCONGA: "..X.....", OCONGA: "....o..."}, role="perc")),
     "cha.bongo": (layer({HBONGO: "x.g.x.g.", LBONGO: "...o...o"}, role="perc", level=0.7),),
     "cha.timbales": (layer({HTIMB: "......xX", LTIMB: "X......."}, role="perc", level=0.7),),
+    # Pop cha chas (disco, funk, latin pop) mostly put the kick on every beat ("four on the floor").
     "cha.kit": (layer({KICK: "X...X...", SNARE: "..x...xx", CHH: "x.x.x.x."}),
-                layer({KICK: "X...X.x.", SIDE: "..x...x.", CHH: "xoxoxoxo"})),
+                layer({KICK: "X...X.x.", SIDE: "..x...x.", CHH: "xoxoxoxo"}),
+                layer({KICK: "X.x.X.x.", SIDE: "..x...xx", CHH: "x.x.x.x."})),
     "cha.pop_kit": (layer({KICK: "X...X...", CLAP: "..X...XX", CHH: "xoxoxoxo"}),
                     layer({KICK: "X..xX...", SNARE: "..X...X.", CLAP: "......XX", CHH: "x.x.x.x.", OHH: ".......x"}),
-                    layer({KICK: "X...X...", SNARE2: "..X...Xx", CHH: "xgxgxgxg"})),
+                    layer({KICK: "X...X...", SNARE2: "..X...Xx", CHH: "xgxgxgxg"}),
+                    layer({KICK: "X.X.X.X.", CLAP: "..X...XX", OHH: ".x.x.x.x", CHH: "x.x.x.x."}),
+                    layer({KICK: "X.X.X.X.", SNARE: "..X...X.", CLAP: "......XX", CHH: "xxxxxxxx"}),
+                    layer({KICK: "X.X.X.X.", SNARE2: "..X...Xx", SHAKER: "xgxgxgxg"})),
     "cha.shaker": (layer({SHAKER: "xgog" * 4}, steps_per_beat=4, role="time", level=0.6),),
     # --- rumba (4/4, slow): clave, maracas, bongo martillo, conga tumbao with open tones on 4.
     "rumba.clave": (layer({CLAVES: "..X.X... X..X..X."}, role="time", level=0.8),
