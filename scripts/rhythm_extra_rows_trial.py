@@ -124,7 +124,8 @@ def main() -> None:
     protocol = (f"One rhythm-branch member (MEMBERS[{args.member}]) trained on the training rows of fold {args.fold} "
                 "of the artist-grouped 5-fold Extended Ballroom split (scripts/train_rhythm.py), with rendered rows "
                 f"added at loss weight {args.weight}; Extended Ballroom figures on the held-out fold only; song figures on "
-                "the validation songs (29 in-set, 24 not_ballroom; fused = shipped CNN windows x rhythm^0.5).")
+                f"the validation songs (29 in-set, 24 not_ballroom; fused = the CNN window probabilities saved in {args.scores} "
+                "x rhythm^0.5).")
     args.out.write_text(json.dumps({"protocol": protocol, "results": results}, indent=1) + "\n")
     print(f"wrote {args.out}")
 
