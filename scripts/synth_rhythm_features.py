@@ -2,7 +2,7 @@
 """Rhythm-branch features of rendered clips, as extra training rows for the rhythm branch.
 
 For every clip of a render manifest (scripts/render_synth.py), the features of its first and last
-11.89 s excerpts, prepared exactly as the classifier prepares a window's excerpt
+11.89 s excerpts (or of one of them, alternating, with --one-excerpt), prepared exactly as the classifier prepares a window's excerpt
 (dancecore.fusion.excerpt_features). Writes an .npz with odf (n, 2, 298), pedf (n, 2, 149), class name,
 tempo (BPM), group (the clip, so both excerpts of a clip stay together) and style variant.
 
@@ -25,12 +25,15 @@ from dancecore.rhythm.classifier import BANDS
 from dancecore.rhythm.data import CLASSES, OTHER
 
 
-def clip_features(path: str) -> list[dict[str, np.ndarray]]:
-    """Features of the first and the last EXCERPT_S seconds of one clip (one excerpt if it is short)."""
+def clip_features(path: str, which: str = "both") -> list[dict[str, np.ndarray]]:
+    """Features of the first and/or the last EXCERPT_S seconds of one clip (`which`: both | first | last;
+    a clip shorter than two excerpts gives its first only)."""
     audio, sr = sf.read(path, dtype="float32", always_2d=True)
     mono = audio.mean(axis=1)
     length = int(round(EXCERPT_S * sr))
-    excerpts = [mono[:length]] + ([mono[-length:]] if len(mono) >= 2 * length else [])
+    long_enough = len(mono) >= 2 * length
+    excerpts = ([mono[:length]] if which != "last" or not long_enough else []) + \
+               ([mono[-length:]] if which != "first" and long_enough else [])
     return [excerpt_features(x, sr) for x in excerpts]
 
 
@@ -44,6 +47,8 @@ def main() -> None:
     ap.add_argument("manifests", nargs="+", type=Path, help="manifest.csv files of rendered clips")
     ap.add_argument("--out", type=Path, required=True, help="output .npz")
     ap.add_argument("--workers", type=int, default=2, help="processes")
+    ap.add_argument("--one-excerpt", action="store_true",
+                    help="one excerpt per clip: the first for even-numbered clips, the last for odd ones")
     args = ap.parse_args()
     rows = []
     for manifest in args.manifests:
@@ -51,7 +56,8 @@ def main() -> None:
             rows += [{**r, "path": str(manifest.parent / r["path"])} for r in csv.DictReader(f)]
     odf, pedf, label, bpm, group, variant = [], [], [], [], [], []
     with ProcessPoolExecutor(args.workers) as pool:
-        results = pool.map(clip_features, [r["path"] for r in rows], chunksize=8)
+        which = [("first", "last")[i % 2] if args.one_excerpt else "both" for i in range(len(rows))]
+        results = pool.map(clip_features, [r["path"] for r in rows], which, chunksize=8)
         for row, feats in tqdm(zip(rows, results), total=len(rows), desc="rhythm features", unit="clip"):
             for x in feats:
                 odf.append(np.stack([x[f"odf{b}"] for b in BANDS]))
