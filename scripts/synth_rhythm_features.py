@@ -31,10 +31,10 @@ def clip_features(path: str, which: str = "both") -> list[dict[str, np.ndarray]]
     audio, sr = sf.read(path, dtype="float32", always_2d=True)
     mono = audio.mean(axis=1)
     length = int(round(EXCERPT_S * sr))
-    long_enough = len(mono) >= 2 * length
-    excerpts = ([mono[:length]] if which != "last" or not long_enough else []) + \
-               ([mono[-length:]] if which != "first" and long_enough else [])
-    return [excerpt_features(x, sr) for x in excerpts]
+    first, last = mono[:length], mono[-length:]
+    if len(mono) < 2 * length:
+        return [excerpt_features(first, sr)]
+    return [excerpt_features(x, sr) for x in {"both": (first, last), "first": (first,), "last": (last,)}[which]]
 
 
 def class_name(dance: str) -> str:
