@@ -32,7 +32,7 @@ from train_rhythm import as_excerpts, reject_metrics, ten_dance_metrics, trainin
 from dancecore.audio import load_audio  # noqa: E402
 from dancecore.dances import DANCE_IDS  # noqa: E402
 from dancecore.features import FeatureSettings, log_mel  # noqa: E402
-from dancecore.fusion import RhythmScorer, excerpt_features  # noqa: E402
+from dancecore.fusion import FusionSettings, RhythmScorer, excerpt_features  # noqa: E402
 from dancecore.rhythm.classifier import RhythmBranch  # noqa: E402
 from dancecore.rhythm.data import CLASSES, load_eball, song_groups  # noqa: E402
 from dancecore.rhythm.training import MEMBERS, train_net  # noqa: E402
@@ -56,22 +56,20 @@ def song_window_features(paths: list[str]) -> list[list[dict[str, np.ndarray]]]:
 
 def song_figures(branch: RhythmBranch, songs: list[dict], features: list) -> dict:
     """Song top-1/top-2 of the rhythm branch alone and fused (CNN 1.0, rhythm 0.5), and rejection by 'other'."""
-    order = [CLASSES.index(d) for d in DANCE_IDS]
-    ranks: dict[str, list[int]] = {"rhythm": [], "fused": []}
+    scorers = {name: RhythmScorer({"branch": branch.to_state(), "fusion": FusionSettings(*weights).to_dict()})
+               for name, weights in (("rhythm", (0.0, 1.0)), ("fused", (1.0, 0.5)))}
+    ranks: dict[str, list[int]] = {name: [] for name in scorers}
     other_in, other_out = [], []
     for song, feats in zip(songs, features):
         probs = branch.predict_features(feats)
-        dances = probs[:, order] / probs[:, order].sum(axis=1, keepdims=True)
         other = float(probs[:, CLASSES.index("other")].mean())
         if song["dance"] not in DANCE_IDS:
             other_out.append(other)
             continue
         other_in.append(other)
-        log_p = np.log(np.maximum(song["cnn"], 1e-12)) + 0.5 * np.log(np.maximum(dances, 1e-12))
-        fused = np.exp(log_p - log_p.max(axis=1, keepdims=True))
-        fused /= fused.sum(axis=1, keepdims=True)
         truth = DANCE_IDS.index(song["dance"])
-        for name, p in (("rhythm", dances.mean(0)), ("fused", fused.mean(0))):
+        for name, scorer in scorers.items():
+            p = scorer.fuse(song["cnn"], probs)[0].mean(0)
             ranks[name].append(int(np.argsort(-p).tolist().index(truth)))
     allowed = int(np.floor(MAX_FALSE_REJECTION * len(other_in)))
     threshold = np.sort(other_in)[-(allowed + 1)]
