@@ -218,6 +218,31 @@ def test_fine_tuning_starts_from_the_init_model(manifests, cache_dir, reference,
     assert "set --arch dancenet" in capsys.readouterr().err
 
 
+def test_weight_averaging_saves_the_moving_average(manifests, cache_dir, reference, tmp_path: Path) -> None:
+    """With ema_decay the saved model is the moving average of the trained weights: it is what the
+    training state keeps as the average, it differs from the last trained weights, and it lags behind
+    them (closer to the start weights); validation scores that averaged model."""
+    train_csv, val_csv = manifests
+    start = load_model(reference.files.best)
+    result = train(str(train_csv), config(val_csv, epochs=1, batches_per_epoch=3, ema_decay=0.9,
+                                          init=str(reference.files.best)), tmp_path / "ema", cache_dir=cache_dir)
+    saved = load_model(result.files.best).network.state_dict()
+    state = load_state(result.files.last)
+    averaged = {k.removeprefix("module."): v for k, v in state["averaged"].items() if k.startswith("module.")}
+    assert_same(saved, averaged, "saved = averaged")
+    trained, begun = state["network"], start.network.state_dict()
+    weights = [k for k in trained if k.endswith("weight")]
+
+    def distance(a: dict, b: dict) -> float:
+        return sum(float((a[k].float() - b[k].float()).norm()) for k in weights)
+
+    assert distance(saved, trained) > 0
+    assert distance(saved, begun) < distance(trained, begun)
+    assert result.rows[0]["val_window_accuracy"] is not None
+    with pytest.raises(ConfigError, match="ema_decay must be in"):
+        config(val_csv, ema_decay=1.0)
+
+
 def test_noise_mixing_is_the_thesis_formula() -> None:
     rng = np.random.default_rng(0)
     signal_, noise = rng.uniform(-0.2, 0.2, 1000), rng.uniform(-3, 3, 1000)

@@ -42,6 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--batches-per-epoch", type=int, metavar="N")
     model.add_argument("--batch-size", type=int, metavar="N", help="crops per batch and process")
     model.add_argument("--lr", type=float, dest="learning_rate", metavar="LR", help="Adam learning rate")
+    model.add_argument("--ema-decay", type=float, metavar="D", help="validate and save a moving average of the "
+                       "weights with this decay per batch (e.g. 0.998; 0 = off)")
     model.add_argument("--validate-every", type=int, metavar="K", help="validate every K epochs")
     model.add_argument("--val-stride", type=int, metavar="FRAMES", help="window stride for validation")
     model.add_argument("--select-by", choices=("song", "window"), help="accuracy that picks the best epoch")
@@ -64,7 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Settings given on the command line (None = not given), keyed like the config file."""
     keys = ("val", "val_fraction", "rules", "max_duration_s", "arch", "pretrained", "init", "epochs", "batches_per_epoch",
-            "batch_size", "learning_rate", "validate_every", "val_stride", "select_by", "seed", "device", "workers",
+            "batch_size", "learning_rate", "ema_decay", "validate_every", "val_stride", "select_by", "seed", "device", "workers",
             "cache_workers", "threads", "amp")
     values: dict[str, Any] = {k: getattr(args, k) for k in keys}
     values["dances"] = [d.strip() for d in args.dances.split(",") if d.strip()] if args.dances else None

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from dancecore.architectures import build_model
@@ -191,6 +192,9 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
     wrapped = (DistributedDataParallel(network, device_ids=[runtime.device] if runtime.device.type == "cuda" else None)
                if runtime.distributed else network)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
+    averaged = (AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+                if config.ema_decay else None)
+    kept = model if averaged is None else replace(model, network=averaged.module)  # validated and saved
     amp_dtype = _amp_dtype(config, runtime.device)
     scaler = torch.amp.GradScaler(runtime.device.type, enabled=amp_dtype == torch.float16)
     progress = Progress()
@@ -199,6 +203,8 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
         optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
         progress = Progress(**state["progress"])
+        if averaged is not None:
+            averaged.load_state_dict(state["averaged"])
         say(f"resuming {files.out} at epoch {progress.epoch + 1}, batch {progress.batch}")
     prov = provenance(config.to_dict(), train_set.summary(), val_set.summary() if val_set else None,
                       str(runtime.device), runtime.world_size, command)
@@ -206,7 +212,8 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
     def snapshot() -> dict[str, Any]:
         return {"config": config.to_dict(), "dataset_spec": spec, "normalisation": list(normalisation),
                 "network": network.state_dict(), "optimizer": optimizer.state_dict(),
-                "scaler": scaler.state_dict(), "progress": progress.__dict__, "provenance": prov}
+                "scaler": scaler.state_dict(), "progress": progress.__dict__, "provenance": prov,
+                "averaged": averaged.state_dict() if averaged is not None else None}
 
     network.train()
     with _stop_signals() as stop:
@@ -230,6 +237,8 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
+                if averaged is not None:
+                    averaged.update_parameters(network)
                 progress.batch += 1
                 progress.loss_sum += float(loss.detach()) * len(y)
                 progress.correct += float((logits.argmax(1) == y).sum())
@@ -247,7 +256,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
                     raise Interrupted()
             bar.close()
             progress.seconds += time.perf_counter() - started
-            row = _end_epoch(progress, config, model, network, val, runtime, files, prov)
+            row = _end_epoch(progress, config, kept, kept.network, val, runtime, files, prov)
             if runtime.is_main:  # state first: once the log shows an epoch, it can be resumed from
                 save_state(files.last, snapshot())
                 _write_log(files.log, progress.rows)
