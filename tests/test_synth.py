@@ -126,6 +126,23 @@ def test_cha_cha_has_four_and_one():
         assert len(and_of_four) >= 0.7 * len(bars), seed
 
 
+def test_pop_band_cha_cha_has_guitars_horns_and_the_four_and_one():
+    """The pop-band cha cha (funk, disco, country pop) keeps the cha-cha-cha on the and of four in its
+    back beat while guitars, and in choruses often a horn section, play; the paso doble is no longer
+    the only dance with brass."""
+    with_brass = 0
+    for seed in range(6):
+        pm, _ = arrange("cha_cha_cha", np.random.default_rng(seed), 30.0, "band")
+        programs = {inst.program for inst in pm.instruments if not inst.is_drum}
+        assert programs & set(range(24, 32)), programs          # a guitar
+        with_brass += bool(programs & set(range(56, 68)))       # brass or saxophones
+        onsets = _onsets_in_beats("cha_cha_cha", "band", seed, {P.CLAP, P.SNARE, P.SNARE2, P.SIDE})
+        bars = {int(pos // 4) for pos, _, _ in onsets}
+        and_of_four = {int(pos // 4) for pos, _, _ in onsets if abs(pos % 4 - 3.5) < 0.08}
+        assert len(and_of_four) >= 0.7 * len(bars), seed
+    assert with_brass >= 2
+
+
 def test_tango_marcato_is_staccato():
     pm, meta = arrange("tango", np.random.default_rng(3), 30.0, "orquesta")
     spb = 60.0 / meta["bpm"]
