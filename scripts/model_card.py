@@ -153,7 +153,7 @@ Not adopted; the shipped rhythm branch trains on real rows only.
 
 TRIED_AVERAGED = (  # (report file in docs/model/tried_ema_band/, what was tried)
     ("ema_only_report.json", "averaged weights (`runs/cnn4_ema`: the shipped CNN's run with `--ema-decay 0.998`, best epoch 7)"),
-    ("report.json", "averaged weights + pop-band cha chas (`runs/cnn5_ema`, 8 epochs, last = best)"),
+    ("ema_band_e8_report.json", "averaged weights + pop-band cha chas (`runs/cnn5_ema`, 8 epochs, last = best)"),
     ("ema_band_e16_report.json", "the same continued to 16 epochs (`--resume --epochs 16`, last epoch's average)"),
 )
 
