@@ -48,9 +48,8 @@ def signals(rows: list[dict], scorer: RhythmScorer) -> dict[str, np.ndarray]:
         "1 - rhythm top probability (ten dances)", "1 - CNN probability of the rhythm branch's top dance",
         "1 - share of windows agreeing with the song's dance")}
     for r in rows:
-        fused_song, other = song_level(r, scorer)
-        fused_song = fused_song / fused_song.sum()
-        fused_windows, _ = scorer.fuse(r["cnn"], r["rhythm"])
+        fused_windows, other_windows = scorer.fuse(r["cnn"], r["rhythm"])
+        fused_song, other = fused_windows.mean(axis=0), float(other_windows.mean())
         cnn = r["cnn"].mean(axis=0)
         rhythm = r["rhythm"][:, scorer.dance_order].mean(axis=0)
         rhythm = rhythm / rhythm.sum()
