@@ -56,8 +56,13 @@ class TrackerConfig(_Section):
     min_windows: int = Field(3, ge=1, description="windows of a song before its first announcement")
     stable_windows: int = Field(3, ge=1, description="consecutive windows the leading dance must hold")
     min_confidence: float | None = Field(None, ge=0, le=1, description="null: the model's min_top_probability")
-    min_beat_clarity: float | None = Field(None, ge=0, le=1, description="null: the model's min_beat_clarity")
+    min_beat_clarity: float | None = Field(
+        0.05, ge=0, le=1, description="a window's last tempo_s of audio below this beat clarity is doubtful (a few "
+        "seconds are less periodic than a whole song, so lower than the model's song-level min_beat_clarity); "
+        "null: the model's")
     max_low_energy_ratio: float = Field(0.3, gt=0, le=1, description="talk: share of quiet frames above this")
+    min_onset_variation: float = Field(0.22, ge=0, description="steady sound (noise, hum): onset variation "
+                                       "(std / mean of the spectral flux) below this")
     change_windows: int = Field(6, ge=2, description="windows agreeing on another dance that make a new song")
     revise_margin: float = Field(0.1, ge=0, le=1, description="lead over the announced dance to revise it")
 

@@ -5,7 +5,8 @@ Per scored window (one per hop) the tracker gets an Observation. A hop quieter t
 gate is skipped; `silence_gap_s` of them end the song (a SilenceEvent if a dance was announced). A
 shorter gap, seen only in a later window's level profile, splits the songs without a SilenceEvent.
 A window counts once it holds `min_music_s` of music. Windows with no steady beat (beat clarity
-below the model's reject threshold) or talk-like level patterns (many quiet frames) are doubtful:
+below `min_beat_clarity`), talk-like level patterns (many quiet frames) or steady sound without onsets
+(fans, hum, hiss: onset variation below `min_onset_variation`) are doubtful:
 before an announcement they restart the evidence, after it they are skipped. A dance is announced
 when the song's mean probabilities have named it for `stable_windows` windows in a row with at
 least `min_confidence` (the model's reject threshold unless set). Afterwards, once `change_windows`
@@ -36,7 +37,8 @@ class Observation:
     of the recent audio; low_energy_ratio: share of quiet frames in the recent audio (high for talk);
     levels_dbfs: RMS levels of consecutive blocks of `level_block_s` seconds ending at `t_s` (the window's
     level profile, oldest first), which tells where in the window the music began; other: the rhythm
-    branch's probability that the window is another dance (None for models without one)."""
+    branch's probability that the window is another dance (None for models without one);
+    onset_variation: std / mean of the spectral flux of the recent audio (low for steady noise or hum)."""
 
     t_s: float
     probs: np.ndarray
@@ -47,6 +49,7 @@ class Observation:
     levels_dbfs: np.ndarray
     level_block_s: float
     other: float | None = None
+    onset_variation: float = 1.0
 
     def gap_end_s(self, silence_dbfs: float, min_gap_s: float) -> float | None:
         """Stream time where the last silent stretch of at least `min_gap_s` inside the window ended
@@ -117,7 +120,8 @@ class Tracker:
             self.phase = "listening"
         if obs.t_s - self._song_start < self.config.min_music_s:
             return []
-        doubtful = obs.clarity < self.min_beat_clarity or obs.low_energy_ratio > self.config.max_low_energy_ratio
+        doubtful = (obs.clarity < self.min_beat_clarity or obs.low_energy_ratio > self.config.max_low_energy_ratio
+                    or obs.onset_variation < self.config.min_onset_variation)
         self._doubtful_hops = self._doubtful_hops + 1 if doubtful else 0
         return self._listen(obs, doubtful) if self.announced is None else self._follow(obs, doubtful)
 

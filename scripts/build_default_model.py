@@ -34,6 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("DANCECORE_DATA", REPO.parent / "shared" / "data"))
 WEIGHTS = [(c, r) for c in (0.25, 0.5, 1.0) for r in (0.0, 0.5, 1.0, 1.5)]  # (CNN, rhythm) exponents
 MAX_FALSE_REJECTION = 0.10
+# Below this beat clarity (dancecore.tempo, 0..1) a recording is "not sure": the smallest value on a 0.01 grid
+# that rejects every non-music clip of scripts/render_non_music.py --seed 1 (the most periodic: 0.076) while
+# rejecting no validation song (least periodic: 0.147) and none of 300 rendered ballroom clips (0.237).
+MIN_BEAT_CLARITY = 0.08
 
 
 def window_scores(cnn: Classifier, scorer: RhythmScorer, path: str) -> dict[str, np.ndarray | float]:
@@ -75,20 +79,22 @@ def choose_weights(rows: list[dict], scorer_for) -> tuple[tuple[float, float], d
     return best, {f"cnn {c}, rhythm {r}": list(v) for (c, r), v in scores.items()}
 
 
-def choose_thresholds(rows: list[dict], scorer: RhythmScorer) -> tuple[RejectSettings, dict]:
+def choose_thresholds(rows: list[dict], scorer: RhythmScorer,
+                      min_beat_clarity: float = MIN_BEAT_CLARITY) -> tuple[RejectSettings, dict]:
     """(min top probability, max other probability) rejecting the most not_ballroom excerpts while
-    rejecting at most 10% of in-set songs."""
+    rejecting at most 10% of in-set songs, counting the songs that `min_beat_clarity` rejects too."""
     stats = [(song_level(r, scorer), r["dance"] in DANCE_IDS) for r in rows]
+    unclear = np.array([r["clarity"] < min_beat_clarity for r in rows])
     best, best_key = RejectSettings(min_top_probability=0.0, max_other_probability=1.0), (-1.0, 0.0)
     for top in np.arange(0.0, 0.96, 0.05):
         for other in np.arange(0.05, 1.01, 0.05):
-            rejected = np.array([p.max() < top or o > other for (p, o), _ in stats])
+            rejected = np.array([p.max() < top or o > other for (p, o), _ in stats]) | unclear
             in_set = np.array([s for _, s in stats])
             false_rej = rejected[in_set].mean()
             true_rej = rejected[~in_set].mean()
             if false_rej <= MAX_FALSE_REJECTION and (true_rej, -false_rej) > best_key:
                 best_key = (true_rej, -false_rej)
-                best = RejectSettings(min_top_probability=round(float(top), 2), min_beat_clarity=0.05,
+                best = RejectSettings(min_top_probability=round(float(top), 2), min_beat_clarity=min_beat_clarity,
                                       max_other_probability=round(float(other), 2))
     return best, {"out_of_set_rejected": float(best_key[0]), "in_set_rejected": float(-best_key[1])}
 

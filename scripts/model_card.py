@@ -205,6 +205,28 @@ two excerpts fewer: not adopted.
 """
 
 
+def non_music_section(model) -> str:
+    """"Not sure" on rendered non-music (scripts/eval_non_music.py), if it was measured."""
+    dev_path, test_path = OUT / "non_music_dev.json", OUT / "non_music_test.json"
+    if not (dev_path.exists() and test_path.exists()):
+        return ""
+    dev, test = json.loads(dev_path.read_text()), json.loads(test_path.read_text())
+    kinds = ", ".join(f"{kind} {pct(share)}" for kind, share in test["by_kind"].items())
+    return f"""
+## Non-music
+
+`python scripts/render_non_music.py --out runs/non_music_test --per-kind 12 --seed 2` renders 60 clips of 30 s
+that are not music: a talker (espeak-ng, dry or reverberant), babble, crowd (babble, applause, footsteps),
+steady noise (white, pink, brown, low-passed, swelling) and tones (sine sweeps, mains hum).
+`python scripts/eval_non_music.py runs/non_music_test/manifest.csv --out docs/model/non_music_test.json`:
+**{pct(test['rejected'])}** answered "not sure" ({kinds}; [report](model/non_music_test.json)). The beat-clarity threshold
+({model.reject.min_beat_clarity:.2f}) was chosen on another 40 clips (`--seed 1`, {pct(dev['rejected'])} rejected,
+[report](model/non_music_dev.json)): the smallest value that rejects all of them while rejecting no validation
+song and none of 300 rendered ballroom clips; at 0.05 the network called steady noise and hum a slow waltz
+(0.5-0.7) and 13 of these 60 clips got a dance.
+"""
+
+
 def reject_section(signals: dict | None) -> str:
     """What each song-level signal could reject (scripts/reject_signals.py), if it was measured."""
     if not signals:
@@ -360,7 +382,7 @@ Per-dance recall (songs):
 **Rhythm branch on Extended Ballroom**: top-1 {pct(rcv['ten_dance']['top1'])}, top-2
 {pct(rcv['ten_dance']['top2'])} on the ten dances ({rcv['ten_dance']['n_rows']} tracks); AUROC of its "other" output for
 Salsa/West Coast Swing against the ten dances {rcv['reject']['auroc_p_other']:.3f}. Protocol: {rcv['protocol']}
-{sweep}{reject_section(signals)}
+{sweep}{reject_section(signals)}{non_music_section(model)}
 ## Against the targets (issue 4)
 
 | target | measured | met |

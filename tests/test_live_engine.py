@@ -16,10 +16,11 @@ import torch
 from adapters.announcers import Announcer
 from adapters.app import LiveAdapter
 from adapters.config import EngineConfig, config_from_dict
-from adapters.engine import WindowStream, level_dbfs, low_energy_ratio
+from adapters.engine import WindowStream, level_dbfs, low_energy_ratio, onset_variation
 from adapters.events import DanceEvent, SilenceEvent
 from adapters.ring import RingBuffer
 from adapters.sources import ArraySource
+from adapters.tracker import Tracker
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
 
@@ -132,6 +133,39 @@ def test_level_and_talk_measures() -> None:
     gappy[::3] = -90.0                      # a third of the frames are pauses
     assert low_energy_ratio(steady) == 0.0
     assert low_energy_ratio(gappy) == pytest.approx(34 / 100)
+
+
+def test_steady_noise_and_hum_are_not_announced(classifier: Classifier, two_songs) -> None:
+    """20 s of white noise, brown noise and mains hum, each through a fresh stream and tracker: no
+    announcement (the shipped model calls such sound a slow waltz, and a few seconds of noise can
+    look periodic); the same tracker announces the jive excerpt, whose windows vary far more."""
+    rng = np.random.default_rng(5)
+    t = np.arange(20 * SR) / SR
+    brown = np.cumsum(rng.normal(size=len(t)))
+    brown -= np.convolve(brown, np.ones(2205) / 2205, mode="same")      # keep it from drifting
+    sounds = {"white noise": rng.normal(size=len(t)), "brown noise": brown,
+              "hum": sum(np.sin(2 * np.pi * 50 * h * t) / h for h in (1, 2, 3)) + 0.01 * rng.normal(size=len(t)),
+              "jive": two_songs[0][1]}
+    config = config_from_dict({"console": {"enabled": False}})
+    announced, variation = {}, {}
+    for name, x in sounds.items():
+        x = (0.3 * x / np.abs(x).max()).astype(np.float32)
+        stream = WindowStream(classifier, config.engine)
+        tracker = Tracker(config.tracker, stream.hop_s, classifier.model.reject, {"name": "m", "arch": "a"})
+        observations = stream.push(x)
+        variation[name] = max(o.onset_variation for o in observations)
+        announced[name] = [e for o in observations for e in tracker.update(o) if isinstance(e, DanceEvent)]
+    assert not announced["white noise"] and not announced["brown noise"] and not announced["hum"], announced
+    assert max(variation[n] for n in ("white noise", "brown noise", "hum")) < config.tracker.min_onset_variation
+    assert announced["jive"] and variation["jive"] > 2 * config.tracker.min_onset_variation
+
+
+def test_onset_variation_of_steady_and_pulsed_frames() -> None:
+    steady = np.full((200, 224), -30.0)
+    pulsed = steady.copy()
+    pulsed[::20] = -10.0                    # an onset every 20 frames
+    assert onset_variation(steady) == 0.0   # no flux at all
+    assert onset_variation(pulsed) > 2.0
 
 
 # ---------------------------------------------------------------- whole engine

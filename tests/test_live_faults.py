@@ -62,7 +62,7 @@ def test_bad_yaml_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err.strip()
     assert err == (f"dancecore: error: {bad}: tracker.min_windws: unknown option; known here: silence_dbfs, "
                    "silence_gap_s, talk_gap_s, min_music_s, min_windows, stable_windows, min_confidence, min_beat_clarity, "
-                   "max_low_energy_ratio, change_windows, revise_margin")
+                   "max_low_energy_ratio, min_onset_variation, change_windows, revise_margin")
     bad.write_text("osc: [unclosed\n")
     assert main(["live", "--config", str(bad)]) == 2
     assert "not valid YAML at line" in capsys.readouterr().err
