@@ -1,0 +1,64 @@
+"""scripts/selection_bias.py: leave-one-song-out re-selection of fusion and thresholds, on real songs' scores."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from dancecore.audio import load_audio
+from dancecore.features import log_mel
+from dancecore.fusion import RhythmScorer
+from dancecore.segments import cut_windows
+
+REPO = Path(__file__).resolve().parents[1]
+SECONDS = 25.0
+sys.path.insert(0, str(REPO / "scripts"))
+from selection_bias import wilson  # noqa: E402
+
+
+def test_wilson_interval_matches_the_formula() -> None:
+    """The 95% interval is the Wilson score interval: (p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)."""
+    z = 1.959963984540054
+    for hits, n in ((24, 29), (8, 24), (0, 10), (29, 29)):
+        p = hits / n
+        centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        expected = [(centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)]
+        assert np.allclose(wilson(hits, n), expected, atol=1e-4)
+    assert wilson(24, 29) == [0.6545, 0.924]
+
+
+def test_report_from_real_songs_scores(song_labels, classifier, model_path, tmp_path: Path) -> None:
+    """Five in-set songs and four not_ballroom excerpts (first 25 s): both sets of figures count every song once,
+    intervals contain their share, and one choice is recorded per held-out song."""
+    picked = [r for r in song_labels if r["kind"] == "in_set"][::6][:5] + \
+             [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
+    scorer = RhythmScorer(classifier.model.rhythm)
+    saved = {}
+    for i, row in enumerate(picked):
+        audio = load_audio(row["path"], max_duration_s=SECONDS)
+        cut = cut_windows(log_mel(audio.samples, classifier.model.features))
+        ends = (cut.start_frames + cut.windows.shape[1]) * classifier.model.features.hop_length
+        rhythm = scorer.probabilities([RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends], audio.sr)
+        saved.update({f"cnn_{i}": classifier.model.predict_windows(cut.windows), f"rhythm_{i}": rhythm,
+                      f"clarity_{i}": np.float64(0.5), f"dance_{i}": np.str_(row["dance"]),
+                      f"path_{i}": np.str_(row["path"])})
+    np.savez(tmp_path / "scores.npz", **saved)
+
+    out = tmp_path / "selection.json"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "selection_bias.py"), "--scores",
+                           str(tmp_path / "scores.npz"), "--model", str(model_path), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    for name in ("selected_on_all_songs", "leave_one_song_out"):
+        figures = report[name]
+        assert figures["top1"]["n"] == figures["top2"]["n"] == figures["in_set_rejected"]["n"] == 5
+        assert figures["not_ballroom_rejected"]["n"] == 4
+        assert figures["top1"]["hits"] <= figures["top2"]["hits"]
+        for v in figures.values():
+            assert v["ci95"][0] <= v["share"] <= v["ci95"][1]
+    assert sum(report["choices_made_leaving_one_out"].values()) == len(picked)
