@@ -4,7 +4,7 @@ on Extended Ballroom, with fusion weights and "not sure" thresholds chosen on th
 The validation songs (../shared/data/songs: in-set songs and not_ballroom excerpts) are used for this
 model selection only, never for training. The choice is made on a small grid, by rules written here
 (fusion weights: best song-level top-1, then top-2; thresholds: most out-of-set
-rejections with at most 10% of in-set songs rejected), and everything is recorded in the model file.
+rejections with no in-set song rejected), and everything is recorded in the model file.
 Usage: python scripts/build_default_model.py --cnn runs/cnn1/best.pt --rhythm runs/rhythm_branch.pt
 """
 from __future__ import annotations
@@ -33,7 +33,10 @@ from dancecore.tempo import estimate_tempo
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("DANCECORE_DATA", REPO.parent / "shared" / "data"))
 WEIGHTS = [(c, r) for c in (0.25, 0.5, 1.0) for r in (0.0, 0.5, 1.0, 1.5)]  # (CNN, rhythm) exponents
-MAX_FALSE_REJECTION = 0.10
+# Share of in-set validation songs the thresholds may reject. Not the 10% of the target: scripts/selection_bias.py
+# showed that thresholds picked with a 10% budget on these 29 songs reject 17% of songs they were not picked on
+# (leave one song out: 5 of 29, 6 of 24 not_ballroom), and with a budget of 0 none (0 of 29, also 6 of 24).
+MAX_FALSE_REJECTION = 0.0
 # Below this beat clarity (dancecore.tempo, 0..1) a recording is "not sure": the smallest value on a 0.01 grid
 # that rejects every non-music clip of scripts/render_non_music.py --seed 1 (the most periodic: 0.076) while
 # rejecting no validation song (least periodic: 0.147) and none of 300 rendered ballroom clips (0.237).
@@ -79,10 +82,10 @@ def choose_weights(rows: list[dict], scorer_for) -> tuple[tuple[float, float], d
     return best, {f"cnn {c}, rhythm {r}": list(v) for (c, r), v in scores.items()}
 
 
-def choose_thresholds(rows: list[dict], scorer: RhythmScorer,
-                      min_beat_clarity: float = MIN_BEAT_CLARITY) -> tuple[RejectSettings, dict]:
+def choose_thresholds(rows: list[dict], scorer: RhythmScorer, min_beat_clarity: float = MIN_BEAT_CLARITY,
+                      max_false_rejection: float = MAX_FALSE_REJECTION) -> tuple[RejectSettings, dict]:
     """(min top probability, max other probability) rejecting the most not_ballroom excerpts while
-    rejecting at most 10% of in-set songs, counting the songs that `min_beat_clarity` rejects too."""
+    rejecting at most `max_false_rejection` of in-set songs, counting the songs that `min_beat_clarity` rejects too."""
     stats = [(song_level(r, scorer), r["dance"] in DANCE_IDS) for r in rows]
     unclear = np.array([r["clarity"] < min_beat_clarity for r in rows])
     best, best_key = RejectSettings(min_top_probability=0.0, max_other_probability=1.0), (-1.0, 0.0)
@@ -92,7 +95,7 @@ def choose_thresholds(rows: list[dict], scorer: RhythmScorer,
             in_set = np.array([s for _, s in stats])
             false_rej = rejected[in_set].mean()
             true_rej = rejected[~in_set].mean()
-            if false_rej <= MAX_FALSE_REJECTION and (true_rej, -false_rej) > best_key:
+            if false_rej <= max_false_rejection and (true_rej, -false_rej) > best_key:
                 best_key = (true_rej, -false_rej)
                 best = RejectSettings(min_top_probability=round(float(top), 2), min_beat_clarity=min_beat_clarity,
                                       max_other_probability=round(float(other), 2))
@@ -148,7 +151,8 @@ def main() -> None:
                                    "(../shared/data/songs, never trained on)",
                       "rejection_rule": "not sure when top probability < min_top_probability or the rhythm "
                                         "branch's mean 'other' probability > max_other_probability; chosen for the "
-                                        "most not_ballroom rejections with at most 10% of in-set songs rejected",
+                                        f"most not_ballroom rejections with at most {MAX_FALSE_REJECTION:.0%} of "
+                                        "in-set songs rejected",
                       "validation_top1_top2_recall_by_weights": accuracy_by_weights, "rejection_on_validation": rates},
     }
     model.save(args.out)

@@ -32,8 +32,9 @@ def test_wilson_interval_matches_the_formula() -> None:
 
 
 def test_report_from_real_songs_scores(song_labels, classifier, model_path, tmp_path: Path) -> None:
-    """Five in-set songs and four not_ballroom excerpts (first 25 s): both sets of figures count every song once,
-    intervals contain their share, and one choice is recorded per held-out song."""
+    """Five in-set songs and four not_ballroom excerpts (first 25 s), both threshold rules: both sets of figures
+    count every song once, intervals contain their share, one choice is recorded per held-out song, and the
+    shipped rule rejects no in-set song it was chosen on."""
     picked = [r for r in song_labels if r["kind"] == "in_set"][::6][:5] + \
              [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
     scorer = RhythmScorer(classifier.model.rhythm)
@@ -54,11 +55,14 @@ def test_report_from_real_songs_scores(song_labels, classifier, model_path, tmp_
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
-    for name in ("selected_on_all_songs", "leave_one_song_out"):
-        figures = report[name]
-        assert figures["top1"]["n"] == figures["top2"]["n"] == figures["in_set_rejected"]["n"] == 5
-        assert figures["not_ballroom_rejected"]["n"] == 4
-        assert figures["top1"]["hits"] <= figures["top2"]["hits"]
-        for v in figures.values():
-            assert v["ci95"][0] <= v["share"] <= v["ci95"][1]
-    assert sum(report["choices_made_leaving_one_out"].values()) == len(picked)
+    assert [r["max_false_rejection"] for r in report["rules"]] == [0.0, 0.1]
+    for rule in report["rules"]:
+        for name in ("selected_on_all_songs", "leave_one_song_out"):
+            figures = rule[name]
+            assert figures["top1"]["n"] == figures["top2"]["n"] == figures["in_set_rejected"]["n"] == 5
+            assert figures["not_ballroom_rejected"]["n"] == 4
+            assert figures["top1"]["hits"] <= figures["top2"]["hits"]
+            for v in figures.values():
+                assert v["ci95"][0] <= v["share"] <= v["ci95"][1]
+        assert sum(rule["choices_made_leaving_one_out"].values()) == len(picked)
+    assert report["rules"][0]["selected_on_all_songs"]["in_set_rejected"]["hits"] == 0  # the shipped rule's promise
