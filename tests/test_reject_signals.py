@@ -6,13 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from dancecore.audio import load_audio
-from dancecore.features import log_mel
-from dancecore.fusion import RhythmScorer
-from dancecore.segments import cut_windows
+from song_scores import save_window_scores
 
 REPO = Path(__file__).resolve().parents[1]
 SECONDS = 25.0
@@ -24,18 +20,7 @@ def test_signals_and_loo_detectors_from_saved_scores(song_labels, classifier, mo
     and the leave-one-song-out detectors are there."""
     picked = [r for r in song_labels if r["kind"] == "in_set"][::7][:4] + \
              [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
-    scorer = RhythmScorer(classifier.model.rhythm)
-    saved, other = {}, []
-    for i, row in enumerate(picked):
-        audio = load_audio(row["path"], max_duration_s=SECONDS)
-        cut = cut_windows(log_mel(audio.samples, classifier.model.features))
-        ends = (cut.start_frames + cut.windows.shape[1]) * classifier.model.features.hop_length
-        rhythm = scorer.probabilities([RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends], audio.sr)
-        saved.update({f"cnn_{i}": classifier.model.predict_windows(cut.windows), f"rhythm_{i}": rhythm,
-                      f"clarity_{i}": np.float64(0.5), f"dance_{i}": np.str_(row["dance"]),
-                      f"path_{i}": np.str_(row["path"])})
-        other.append(float(rhythm[:, scorer.other_index].mean()))
-    np.savez(tmp_path / "scores.npz", **saved)
+    other = save_window_scores(picked, classifier, tmp_path / "scores.npz", SECONDS)
 
     out = tmp_path / "signals.json"
     done = subprocess.run([sys.executable, str(REPO / "scripts" / "reject_signals.py"), "--scores",

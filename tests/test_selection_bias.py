@@ -9,10 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dancecore.audio import load_audio
-from dancecore.features import log_mel
-from dancecore.fusion import RhythmScorer
-from dancecore.segments import cut_windows
+from song_scores import save_window_scores
 
 REPO = Path(__file__).resolve().parents[1]
 SECONDS = 25.0
@@ -37,17 +34,7 @@ def test_report_from_real_songs_scores(song_labels, classifier, model_path, tmp_
     shipped rule rejects no in-set song it was chosen on."""
     picked = [r for r in song_labels if r["kind"] == "in_set"][::6][:5] + \
              [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
-    scorer = RhythmScorer(classifier.model.rhythm)
-    saved = {}
-    for i, row in enumerate(picked):
-        audio = load_audio(row["path"], max_duration_s=SECONDS)
-        cut = cut_windows(log_mel(audio.samples, classifier.model.features))
-        ends = (cut.start_frames + cut.windows.shape[1]) * classifier.model.features.hop_length
-        rhythm = scorer.probabilities([RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends], audio.sr)
-        saved.update({f"cnn_{i}": classifier.model.predict_windows(cut.windows), f"rhythm_{i}": rhythm,
-                      f"clarity_{i}": np.float64(0.5), f"dance_{i}": np.str_(row["dance"]),
-                      f"path_{i}": np.str_(row["path"])})
-    np.savez(tmp_path / "scores.npz", **saved)
+    save_window_scores(picked, classifier, tmp_path / "scores.npz", SECONDS)
 
     out = tmp_path / "selection.json"
     done = subprocess.run([sys.executable, str(REPO / "scripts" / "selection_bias.py"), "--scores",

@@ -1,0 +1,30 @@
+"""Per-window scores of real songs saved as build_default_model.py --save-scores saves them (for script tests)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dancecore.audio import load_audio
+from dancecore.features import log_mel
+from dancecore.fusion import RhythmScorer
+from dancecore.segments import cut_windows
+
+
+def save_window_scores(songs: list[dict[str, str]], classifier, path: Path, seconds: float = 25.0) -> list[float]:
+    """Score the first `seconds` of each song (labels.csv rows with absolute paths) with the classifier's CNN and
+    rhythm branch, save them to `path` (.npz, beat clarity fixed at 0.5) and return each song's mean rhythm
+    probability of another dance."""
+    scorer = RhythmScorer(classifier.model.rhythm)
+    saved, other = {}, []
+    for i, row in enumerate(songs):
+        audio = load_audio(row["path"], max_duration_s=seconds)
+        cut = cut_windows(log_mel(audio.samples, classifier.model.features))
+        ends = (cut.start_frames + cut.windows.shape[1]) * classifier.model.features.hop_length
+        rhythm = scorer.probabilities([RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends], audio.sr)
+        saved.update({f"cnn_{i}": classifier.model.predict_windows(cut.windows), f"rhythm_{i}": rhythm,
+                      f"clarity_{i}": np.float64(0.5), f"dance_{i}": np.str_(row["dance"]),
+                      f"path_{i}": np.str_(row["path"])})
+        other.append(float(rhythm[:, scorer.other_index].mean()))
+    np.savez(path, **saved)
+    return other
