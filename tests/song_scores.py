@@ -1,6 +1,10 @@
-"""Per-window scores of real songs saved as build_default_model.py --save-scores saves them (for script tests)."""
+"""Per-window scores of real songs saved as build_default_model.py --save-scores saves them, and the scripts
+that read such scores run on them (for script tests)."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +13,8 @@ from dancecore.audio import load_audio
 from dancecore.features import log_mel
 from dancecore.fusion import RhythmScorer
 from dancecore.segments import cut_windows
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def save_window_scores(songs: list[dict[str, str]], classifier, path: Path, seconds: float = 25.0) -> list[float]:
@@ -28,3 +34,13 @@ def save_window_scores(songs: list[dict[str, str]], classifier, path: Path, seco
         other.append(float(rhythm[:, scorer.other_index].mean()))
     np.savez(path, **saved)
     return other
+
+
+def run_scores_script(script: str, scores: Path, model_path: Path, out: Path) -> dict:
+    """Run scripts/`script` --scores `scores` --model `model_path` --out `out`; assert it succeeds and return the
+    JSON report it wrote."""
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / script), "--scores", str(scores),
+                           "--model", str(model_path), "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(out.read_text())

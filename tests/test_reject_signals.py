@@ -1,16 +1,12 @@
 """scripts/reject_signals.py on window scores of real songs: the report the model card reads."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from song_scores import save_window_scores
+from song_scores import run_scores_script, save_window_scores
 
-REPO = Path(__file__).resolve().parents[1]
 SECONDS = 25.0
 
 
@@ -22,12 +18,7 @@ def test_signals_and_loo_detectors_from_saved_scores(song_labels, classifier, mo
              [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
     other = save_window_scores(picked, classifier, tmp_path / "scores.npz", SECONDS)
 
-    out = tmp_path / "signals.json"
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "reject_signals.py"), "--scores",
-                           str(tmp_path / "scores.npz"), "--model", str(model_path), "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = run_scores_script("reject_signals.py", tmp_path / "scores.npz", model_path, tmp_path / "signals.json")
     assert (report["n_in_set"], report["n_out_of_set"]) == (4, 4)
     assert len(report["signals"]) == 6 and len(report["loo_detectors"]) == 9
     for entry in report["signals"] + report["loo_detectors"]:

@@ -1,15 +1,13 @@
 """scripts/selection_bias.py: leave-one-song-out re-selection of fusion and thresholds, on real songs' scores."""
 from __future__ import annotations
 
-import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from song_scores import save_window_scores
+from song_scores import run_scores_script, save_window_scores
 
 REPO = Path(__file__).resolve().parents[1]
 SECONDS = 25.0
@@ -36,12 +34,7 @@ def test_report_from_real_songs_scores(song_labels, classifier, model_path, tmp_
              [r for r in song_labels if r["kind"] != "in_set"][::6][:4]
     save_window_scores(picked, classifier, tmp_path / "scores.npz", SECONDS)
 
-    out = tmp_path / "selection.json"
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "selection_bias.py"), "--scores",
-                           str(tmp_path / "scores.npz"), "--model", str(model_path), "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = run_scores_script("selection_bias.py", tmp_path / "scores.npz", model_path, tmp_path / "selection.json")
     assert [r["max_false_rejection"] for r in report["rules"]] == [0.0, 0.1]
     for rule in report["rules"]:
         for name in ("selected_on_all_songs", "leave_one_song_out"):
