@@ -41,10 +41,12 @@ def main() -> None:
     ap.add_argument("--dances", default="ballroom",
                     help="'ballroom' (the ten dances), 'social' (other social dances: negatives for 'not sure'), "
                          "or comma-separated dance ids")
+    ap.add_argument("--vocals", type=float, default=0.0,
+                    help="probability that a clip's lead melody is sung by a synthetic voice instead of played")
     args = ap.parse_args()
     t0 = time.time()
     manifest = render_dataset(args.out, args.per_dance, args.seed, args.duration, args.workers, args.sr, args.format,
-                              dance_list(args.dances))
+                              dance_list(args.dances), args.vocals)
     print(f"wrote {manifest} in {time.time() - t0:.0f} s")
 
 

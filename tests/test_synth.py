@@ -208,3 +208,37 @@ def test_swap_rendered_clips_replaces_one_dance(tmp_path):
                    check=True, capture_output=True)
     rows = list(csv.DictReader(out.open()))
     assert [(r["path"], r["dance"]) for r in rows] == [("synth/b.flac", "jive"), ("new/cha_cha_cha/c.flac", "cha_cha_cha")]
+
+
+def test_sung_note_is_at_the_note_pitch_with_vibrato():
+    """A 2 s sung A (MIDI 57) comes out on an A in the voice's register (octave chosen for the register), with a
+    vibrato of tens of cents around it once the note has settled."""
+    import librosa
+    import pretty_midi
+
+    from dancecore.data.synth.voice import REGISTERS, sing
+
+    lead = pretty_midi.Instrument(0, name="melody")
+    lead.notes = [pretty_midi.Note(100, 57, 0.5, 2.5)]
+    for seed in range(3):
+        voice, meta = sing(lead, 3 * SR, SR, np.random.default_rng(seed))
+        f0 = librosa.yin(voice[int(1.2 * SR):int(2.4 * SR)], fmin=80, fmax=1000, sr=SR, frame_length=2048)
+        cents = 1200 * np.log2(f0 / 220.0)
+        octave = np.round(np.median(cents) / 1200)
+        assert abs(np.median(cents) - 1200 * octave) < 25
+        low, high = REGISTERS[meta["register"]]
+        assert low <= 220.0 * 2 ** octave <= high
+        assert 10 < np.percentile(cents, 95) - np.percentile(cents, 5) < 4 * meta["vibrato_cents"] + 30
+
+
+@needs_font
+def test_vocals_replace_the_lead_and_leave_the_rest_of_the_clip_alone():
+    """vocals=0 renders exactly what render_clip always rendered; vocals=1 sings the lead instead of playing it,
+    from its own random stream (same tempo, style and SoundFont)."""
+    plain, meta = render_clip("slow_waltz", 12, 6.0, SR, soundfont=FONT)
+    again, meta0 = render_clip("slow_waltz", 12, 6.0, SR, soundfont=FONT, vocals=0.0)
+    sung, meta1 = render_clip("slow_waltz", 12, 6.0, SR, soundfont=FONT, vocals=1.0)
+    assert np.array_equal(plain, again) and "vocals" not in meta0
+    assert meta["melody"] and meta1["vocals"]["register"] in ("low", "high")
+    assert not np.array_equal(plain, sung)
+    assert {k: meta1[k] for k in ("bpm", "variant", "soundfont", "key")} == {k: meta[k] for k in ("bpm", "variant", "soundfont", "key")}

@@ -3,9 +3,11 @@ dances, dancecore.data.synth.social, measured as negatives for "not sure": see d
 
 A seeded generator picks a style (traditional ballroom band or a modern pop/electronic variant) and
 a tempo for the dance, arranges a song (form, harmony, drums, bass, comping, melody) as MIDI,
-renders it with FluidSynth through one of several GM SoundFonts and runs a random mix chain.
+renders it with FluidSynth through one of several GM SoundFonts and runs a random mix chain. On request
+the lead melody is sung by a synthetic voice (dancecore.data.synth.voice) instead of played.
 
     audio, meta = render_clip("samba", seed=7)            # mono float32, 22050 Hz, 30 s
+    audio, meta = render_clip("samba", seed=7, vocals=1)  # the same clip with its lead sung
     render_dataset("runs/synth", per_dance=300, seed=1)  # <dance>/<name>.flac + manifest.csv
     render_dataset("runs/social", per_dance=150, seed=2, dances=SOCIAL_IDS)
 """

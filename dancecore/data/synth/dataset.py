@@ -32,10 +32,10 @@ def clip_jobs(per_dance: int, seed: int, dances: tuple[str, ...] = DANCE_IDS) ->
     return jobs
 
 
-def _render_one(args: tuple[str, str, int, str, float, int, str]) -> tuple[dict, dict]:
+def _render_one(args: tuple[str, str, int, str, float, int, str, float]) -> tuple[dict, dict]:
     """Render and write one clip; returns its manifest row and full metadata."""
-    dance_id, name, clip_seed, out_dir, duration_s, sr, fmt = args
-    audio, meta = render_clip(dance_id, clip_seed, duration_s, sr)
+    dance_id, name, clip_seed, out_dir, duration_s, sr, fmt, vocals = args
+    audio, meta = render_clip(dance_id, clip_seed, duration_s, sr, vocals=vocals)
     rel = f"{dance_id}/{name}.{fmt}"
     path = Path(out_dir) / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,9 +55,10 @@ def _read_manifest(path: Path) -> list[dict]:
 
 
 def render_dataset(out_dir: str | Path, per_dance: int, seed: int, duration_s: float = 30.0, workers: int = 2,
-                   sr: int = 22050, fmt: str = "flac", dances: tuple[str, ...] = DANCE_IDS) -> Path:
+                   sr: int = 22050, fmt: str = "flac", dances: tuple[str, ...] = DANCE_IDS,
+                   vocals: float = 0.0) -> Path:
     """Render `per_dance` clips of every dance in `dances` (default: the ten) into out_dir and return the
-    manifest path.
+    manifest path. `vocals`: probability that a clip's lead melody is sung (see render_clip).
     Clips already listed in an existing manifest (with their file present) are skipped, so an
     interrupted run can be resumed with the same arguments."""
     out = Path(out_dir)
@@ -65,7 +66,7 @@ def render_dataset(out_dir: str | Path, per_dance: int, seed: int, duration_s: f
     manifest = out / "manifest.csv"
     rows = [r for r in _read_manifest(manifest) if (out / r["path"]).is_file()]
     done = {r["path"] for r in rows}
-    todo = [(d, name, s, str(out), duration_s, sr, fmt) for d, name, s in clip_jobs(per_dance, seed, dances)
+    todo = [(d, name, s, str(out), duration_s, sr, fmt, vocals) for d, name, s in clip_jobs(per_dance, seed, dances)
             if f"{d}/{name}.{fmt}" not in done]
     with manifest.open("w", newline="") as f_csv, (out / "meta.jsonl").open("a") as f_meta:
         writer = csv.DictWriter(f_csv, COLUMNS)
