@@ -70,11 +70,14 @@ class DanceModel:
 
     @torch.inference_mode()
     def predict_windows(self, windows: np.ndarray, batch_size: int = 32) -> np.ndarray:
-        """Class probabilities (n, n_classes) float64 for (n, frames, n_mels) dB windows."""
+        """Class probabilities (n, n_classes) float64 for (n, frames, n_mels) dB windows. Inputs go in
+        channels-last layout, like the network loaded from a file: on CPU the convolutions and pooling run
+        about 3x faster that way (scripts/bench_classify.py), with the same results to float rounding."""
         self.network.eval()
         out = []
         for start in range(0, len(windows), batch_size):
-            logits = self.network(self.to_input(windows[start:start + batch_size]))
+            x = self.to_input(windows[start:start + batch_size]).contiguous(memory_format=torch.channels_last)
+            logits = self.network(x)
             out.append(torch.softmax(logits.float(), dim=1).double().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)))
 
@@ -96,7 +99,7 @@ class DanceModel:
             raise ModelError(f"not a dancecore model file (format {ckpt.get('format')!r}, expected {FORMAT})")
         network = build_model(ckpt["arch"], len(ckpt["classes"]), in_channels=1)
         network.load_state_dict(ckpt["state_dict"])
-        network.eval()
+        network.eval().to(memory_format=torch.channels_last)  # see predict_windows
         norm = ckpt["normalisation"]
         return cls(arch=ckpt["arch"], network=network, classes=list(ckpt["classes"]),
                    features=FeatureSettings.from_dict(ckpt["features"]), window_frames=ckpt["window_frames"],
