@@ -130,18 +130,7 @@ class Classifier:
                         truncated=audio.truncated if audio else False)
         if other is not None:
             result.extra["other_dance_probability"] = round(other, 4)
-        result.not_sure_reason = self._doubt(result)
+        result.not_sure_reason = self.model.reject.doubt(result.confidence, result.tempo_clarity,
+                                                         result.extra.get("other_dance_probability"))
         result.not_sure = result.not_sure_reason is not None
         return result
-
-    def _doubt(self, result: Result) -> str | None:
-        """Why the evidence is too weak to name a dance, or None."""
-        reject = self.model.reject
-        if result.tempo_clarity < reject.min_beat_clarity:
-            return f"no steady beat (clarity {result.tempo_clarity:.2f} < {reject.min_beat_clarity:.2f})"
-        other = result.extra.get("other_dance_probability")
-        if other is not None and other > reject.max_other_probability:
-            return f"sounds like another dance ({other:.2f} > {reject.max_other_probability:.2f})"
-        if result.confidence < reject.min_top_probability:
-            return f"low confidence ({result.confidence:.2f} < {reject.min_top_probability:.2f})"
-        return None

@@ -34,6 +34,17 @@ class RejectSettings:
         return {"min_top_probability": self.min_top_probability, "min_beat_clarity": self.min_beat_clarity,
                 "max_other_probability": self.max_other_probability}
 
+    def doubt(self, confidence: float, clarity: float, other: float | None) -> str | None:
+        """Why a recording with this top probability, beat clarity and mean 'other dance' probability
+        (None without a rhythm branch) is "not sure", or None when it names its dance."""
+        if clarity < self.min_beat_clarity:
+            return f"no steady beat (clarity {clarity:.2f} < {self.min_beat_clarity:.2f})"
+        if other is not None and other > self.max_other_probability:
+            return f"sounds like another dance ({other:.2f} > {self.max_other_probability:.2f})"
+        if confidence < self.min_top_probability:
+            return f"low confidence ({confidence:.2f} < {self.min_top_probability:.2f})"
+        return None
+
 
 @dataclass
 class DanceModel:

@@ -176,6 +176,17 @@ song figure lower: not adopted.
 """
 
 
+def report_cells(r: dict) -> str:
+    """Table cells of a `dancecore evaluate` report: song top-1 | top-2 | window top-1 | rejected / wrongly rejected."""
+    return (f"{pct(r['aggregated']['top1'])} | {pct(r['aggregated']['top2'])} | {pct(r['window']['top1'])} "
+            f"| {pct(r['rejection']['out_of_set_rejected'])} / {pct(r['rejection']['in_set_false_rejection'])}")
+
+
+def noise_cells(r: dict) -> str:
+    """Song top-1 at each crowd-noise share of a `dancecore evaluate` report ('n/a' without a sweep)."""
+    return " / ".join(pct(v) for v in r["noise_sweep"]["aggregated_top1"]) if r.get("noise_sweep") else "n/a"
+
+
 def vocals_section() -> str:
     """'Tried and not adopted' text for the CNNs trained with a sung lead, if they were evaluated."""
     folder = OUT / "tried_vocals"
@@ -189,11 +200,9 @@ def vocals_section() -> str:
 
     def row(name: str, r: dict, selection: dict, non_music: dict) -> str:
         loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
-        sweep = " / ".join(pct(v) for v in r["noise_sweep"]["aggregated_top1"])
-        return (f"| {name} | {pct(r['aggregated']['top1'])} | {pct(r['aggregated']['top2'])} | {pct(r['window']['top1'])} "
-                f"| {pct(r['rejection']['out_of_set_rejected'])} / {pct(r['rejection']['in_set_false_rejection'])} "
-                f"| {pct(loso['top1']['share'])} / {pct(loso['not_ballroom_rejected']['share'])} / "
-                f"{pct(loso['in_set_rejected']['share'])} | {sweep} | {pct(non_music['rejected'])} |")
+        return (f"| {name} | {report_cells(r)} | {pct(loso['top1']['share'])} / "
+                f"{pct(loso['not_ballroom_rejected']['share'])} / {pct(loso['in_set_rejected']['share'])} "
+                f"| {noise_cells(r)} | {pct(non_music['rejected'])} |")
 
     rows = "\n".join(row(name, *r) for name, r in zip(["shipped"] + [n for n, _ in candidates], reports))
     recall = ", ".join(f"{d} {pct(v)}" for d, v in reports[1][0]["aggregated"]["per_dance_recall"].items())
@@ -245,9 +254,7 @@ def averaged_weights_section(shipped: dict) -> str:
         return ""
 
     def row(name: str, r: dict) -> str:
-        sweep = " / ".join(pct(v) for v in r["noise_sweep"]["aggregated_top1"]) if r.get("noise_sweep") else "n/a"
-        return (f"| {name} | {pct(r['aggregated']['top1'])} | {pct(r['aggregated']['top2'])} | {pct(r['window']['top1'])} "
-                f"| {pct(r['rejection']['out_of_set_rejected'])} / {pct(r['rejection']['in_set_false_rejection'])} | {sweep} |")
+        return f"| {name} | {report_cells(r)} | {noise_cells(r)} |"
 
     shipped_name = "shipped"
     selection = OUT / "selection_bias.json"

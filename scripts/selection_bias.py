@@ -49,10 +49,9 @@ def wilson(hits: int, n: int) -> list[float]:
 def outcome(row: dict, scorer: RhythmScorer, reject: RejectSettings) -> tuple[int, bool]:
     """(rank of the true dance, 0 = top; -1 for not_ballroom) and whether "not sure" is answered."""
     probs, other = song_level(row, scorer)
-    rejected = (probs.max() < reject.min_top_probability or other > reject.max_other_probability
-                or row["clarity"] < reject.min_beat_clarity)
+    rejected = reject.doubt(float(probs.max()), row["clarity"], other) is not None
     rank = list(np.argsort(-probs)).index(DANCE_IDS.index(row["dance"])) if row["dance"] in DANCE_IDS else -1
-    return rank, bool(rejected)
+    return rank, rejected
 
 
 def figures(outcomes: list[tuple[int, bool]]) -> dict:

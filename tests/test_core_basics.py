@@ -10,7 +10,7 @@ from dancecore.architectures import available_archs, build_model
 from dancecore.dances import BY_ID, DANCE_IDS, nearest_by_tempo, resolve
 from dancecore.errors import ConfigError, ModelError
 from dancecore.features import FeatureSettings
-from dancecore.model import DanceModel, load_model
+from dancecore.model import DanceModel, RejectSettings, load_model
 from dancecore.segments import cut_windows
 from dancecore.tempo import estimate_tempo, fold_to_dance
 from dancecore.features import log_mel
@@ -114,3 +114,12 @@ def test_bad_model_files(tmp_path) -> None:
     torch.save({"format": "other"}, tmp_path / "other.pt")
     with pytest.raises(ModelError, match="not a dancecore model"):
         load_model(tmp_path / "other.pt")
+
+
+def test_reject_settings_say_why_not_sure() -> None:
+    """Beat clarity first, then another dance, then low confidence; None when the dance can be named."""
+    reject = RejectSettings(min_top_probability=0.5, min_beat_clarity=0.08, max_other_probability=0.4)
+    assert reject.doubt(0.9, 0.3, 0.1) is None and reject.doubt(0.9, 0.3, None) is None
+    assert reject.doubt(0.2, 0.05, 0.9).startswith("no steady beat (clarity 0.05 < 0.08)")
+    assert reject.doubt(0.2, 0.3, 0.45) == "sounds like another dance (0.45 > 0.40)"
+    assert reject.doubt(0.45, 0.3, 0.4) == "low confidence (0.45 < 0.50)"
