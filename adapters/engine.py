@@ -23,7 +23,7 @@ from adapters.tracker import Observation, Tracker
 from dancecore.classify import Classifier
 from dancecore.features import StreamingLogMel
 from dancecore.fusion import RhythmScorer
-from dancecore.tempo import estimate_tempo, onset_envelope
+from dancecore.tempo import onset_envelope, tempo_of_onsets
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ class WindowStream:
         audio_end = end * self.features.hop_length - self._first_sample   # the window's last sample
         recent_audio = self._audio[max(0, audio_end - self.keep_samples):audio_end]
         tempo_span = self._frames[max(0, local_end - self.tempo_frames):local_end]
-        tempo = estimate_tempo(tempo_span, self.features)
+        onsets = onset_envelope(tempo_span)
+        tempo = tempo_of_onsets(onsets, self.features)
         n_blocks = self.window_samples // self.level_block
         span = recent_audio[-n_blocks * self.level_block:]
         span = np.concatenate([np.zeros(n_blocks * self.level_block - len(span), np.float32), span])
@@ -102,7 +103,7 @@ class WindowStream:
             t_s=end * self.features.hop_length / self.features.sr,
             probs=probs, other=other,
             rms_dbfs=float(level_dbfs(recent_audio[-self.hop_frames * self.features.hop_length:])),
-            bpm=tempo.bpm, clarity=tempo.clarity, onset_variation=onset_variation(tempo_span),
+            bpm=tempo.bpm, clarity=tempo.clarity, onset_variation=onset_variation(onsets),
             low_energy_ratio=low_energy_ratio(self._frames[max(0, local_end - self.talk_frames):local_end]),
             levels_dbfs=level_dbfs(span.reshape(n_blocks, self.level_block)),
             level_block_s=self.level_block / self.features.sr)
@@ -147,11 +148,11 @@ def low_energy_ratio(frames_db: np.ndarray) -> float:
     return float(np.mean(rms < QUIET_FRACTION * rms.mean()))
 
 
-def onset_variation(frames_db: np.ndarray) -> float:
-    """Coefficient of variation (std / mean) of the spectral flux of (frames, n_mels) dB frames: steady
-    sound (fans, hum, hiss, rain) stays near 0.1-0.2, music with its onsets above 0.25, speech higher still.
+def onset_variation(onsets: np.ndarray) -> float:
+    """Coefficient of variation (std / mean) of an onset envelope (dancecore.tempo.onset_envelope of dB frames):
+    steady sound (fans, hum, hiss, rain) stays near 0.1-0.2, music with its onsets above 0.25, speech higher still.
     Its own measure because a few seconds of steady noise can look periodic (beat clarity 0.1-0.17)."""
-    flux = onset_envelope(frames_db)[1:]
+    flux = onsets[1:]
     mean = float(flux.mean()) if len(flux) else 0.0
     return float(flux.std() / mean) if mean > 1e-9 else 0.0
 

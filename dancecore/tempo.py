@@ -35,8 +35,12 @@ def estimate_tempo(spectrogram_db: np.ndarray, settings: FeatureSettings = Featu
     """Tempo of a (frames, n_mels) dB spectrogram: the autocorrelation peak of the onset envelope
     between 40 and 240 BPM weighted by a log-normal prior (120 BPM, 1 octave); clarity is the
     unweighted normalised autocorrelation at that peak."""
+    return tempo_of_onsets(onset_envelope(spectrogram_db), settings)
+
+
+def tempo_of_onsets(onset: np.ndarray, settings: FeatureSettings = FeatureSettings()) -> Tempo:
+    """estimate_tempo of an onset envelope (onset_envelope of the spectrogram) already computed."""
     frame_rate = settings.frame_rate
-    onset = onset_envelope(spectrogram_db)
     low, high = int(np.floor(60 * frame_rate / MAX_BPM)), int(np.ceil(60 * frame_rate / MIN_BPM))
     if len(onset) <= high + 2:
         return Tempo(bpm=0.0, clarity=0.0)

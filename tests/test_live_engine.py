@@ -23,6 +23,7 @@ from adapters.sources import ArraySource
 from adapters.tracker import Tracker
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
+from dancecore.tempo import onset_envelope
 
 REPO = Path(__file__).resolve().parents[1]
 SR = 22050
@@ -164,8 +165,8 @@ def test_onset_variation_of_steady_and_pulsed_frames() -> None:
     steady = np.full((200, 224), -30.0)
     pulsed = steady.copy()
     pulsed[::20] = -10.0                    # an onset every 20 frames
-    assert onset_variation(steady) == 0.0   # no flux at all
-    assert onset_variation(pulsed) > 2.0
+    assert onset_variation(onset_envelope(steady)) == 0.0   # no flux at all
+    assert onset_variation(onset_envelope(pulsed)) > 2.0
 
 
 # ---------------------------------------------------------------- whole engine
