@@ -298,6 +298,110 @@ measures how far a single training run moves on its own.
 """
 
 
+SPREAD = OUT / "seed_spread"
+# (name, training log, evaluate report, selection_bias report) of each run; the first of each recipe is its seed-0 run.
+INSTRUMENTAL_RUNS = [("instrumental, seed 0, first run (runs/cnn3)", OUT / "training" / "cnn3_log.csv",
+                      SPREAD / "first_instrumental_report.json", SPREAD / "first_instrumental_selection_bias.json")]
+INSTRUMENTAL_RUNS += [(f"instrumental, seed {s}", SPREAD / f"seed_{s}_log.csv", SPREAD / f"seed_{s}_report.json",
+                       SPREAD / f"seed_{s}_selection_bias.json") for s in (1, 2, 3)]
+INSTRUMENTAL_RERUN = ("instrumental, seed 0 re-run (not in the mean)", SPREAD / "seed_0_log.csv",
+                      SPREAD / "seed_0_report.json", SPREAD / "seed_0_selection_bias.json")
+SUNG_RUNS = [("sung lead, seed 0, first run (runs/cnn6_vocals)", OUT / "training" / "cnn6_log.csv",
+              OUT / "tried_vocals" / "report.json", OUT / "tried_vocals" / "selection_bias.json")]
+SUNG_RUNS += [(f"sung lead, seed {s}", SPREAD / f"vseed_{s}_log.csv", SPREAD / f"vseed_{s}_report.json",
+               SPREAD / f"vseed_{s}_selection_bias.json") for s in (1, 2, 3)]
+RECIPE_FIGURES = ("song top-1", "song top-2", "not_ballroom rejected", "mean song top-1 at crowd noise 0.2-0.8",
+                  "leave-one-song-out top-1")
+
+
+def last_epoch_accuracy(log: Path) -> float:
+    """Validation song accuracy of the last epoch in a copy of a `dancecore train` run's log.csv."""
+    with log.open(newline="") as f:
+        return float(list(csv.DictReader(f))[-1]["val_song_accuracy"])
+
+
+def run_figures(report: dict, selection: dict) -> tuple[float, ...]:
+    """The figures recipes are compared on (RECIPE_FIGURES), as shares, from a run's two reports."""
+    loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+    noisy = report["noise_sweep"]["aggregated_top1"][1:]
+    return (report["aggregated"]["top1"], report["aggregated"]["top2"],
+            report["rejection"]["out_of_set_rejected"], sum(noisy) / len(noisy), loso["top1"]["share"])
+
+
+def seed_row(name: str, log: Path, report: dict, selection: dict) -> str:
+    """A training run's table row: CNN alone (last epoch), fused song figures, leave one song out, crowd noise."""
+    loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+    return (f"| {name} | {pct(last_epoch_accuracy(log))} | {report_cells(report)} | {pct(loso['top1']['share'])} "
+            f"| {noise_cells(report)} |")
+
+
+def and_list(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def recipe_mean(runs: list[tuple]) -> tuple[float, ...]:
+    """Mean of each of RECIPE_FIGURES over loaded runs (name, log, report, selection)."""
+    figures = [run_figures(report, selection) for _, _, report, selection in runs]
+    return tuple(round(sum(column) / len(column), 4) for column in zip(*figures))
+
+
+def seed_spread_section() -> str:
+    """The shipped recipe's spread over training seeds, and the instrumental and sung-lead recipes compared."""
+    all_runs = INSTRUMENTAL_RUNS + [INSTRUMENTAL_RERUN] + SUNG_RUNS
+    if not all(path.exists() for run in all_runs for path in run[1:]):
+        return ""
+    loaded = {run[0]: (run[0], run[1], json.loads(run[2].read_text()), json.loads(run[3].read_text()))
+              for run in all_runs}
+    rows = "\n".join(seed_row(*loaded[run[0]]) for run in all_runs)
+    instrumental = recipe_mean([loaded[run[0]] for run in INSTRUMENTAL_RUNS])
+    sung = recipe_mean([loaded[run[0]] for run in SUNG_RUNS])
+    means = "\n".join(f"| {name} | {' | '.join(pct(v) for v in values)} |"
+                      for name, values in (("instrumental (shipped recipe)", instrumental), ("sung lead", sung)))
+    reruns = [loaded[run[0]][2] for run in INSTRUMENTAL_RUNS[1:] + [INSTRUMENTAL_RERUN]]
+    top1 = [r["aggregated"]["top1"] for r in reruns]
+    noisy = [r["noise_sweep"]["aggregated_top1"][3] for r in reruns]
+    rejected = [r["rejection"]["out_of_set_rejected"] for r in reruns]
+    adopted = all(s >= i for s, i in zip(sung, instrumental)) and any(s > i for s, i in zip(sung, instrumental))
+    worse = [name for name, s, i in zip(RECIPE_FIGURES, sung, instrumental) if s < i]
+    better = [name for name, s, i in zip(RECIPE_FIGURES, sung, instrumental) if s > i]
+    every_top1 = [loaded[run[0]][2]["aggregated"]["top1"] for run in all_runs]
+    verdict = ("The sung-lead recipe is at least as good on every figure and better on one: adopted, and the shipped "
+               "CNN is now its first run, as fixed in advance." if adopted else
+               f"The sung-lead recipe is lower on {and_list(worse)} and higher only on {and_list(better) or 'nothing'}: "
+               "not adopted. Its first run's extra song did not carry over to its other seeds, as the instrumental "
+               f"first run's noise figures did not carry over to its re-runs. Single runs of either recipe span {pct(min(every_top1))}-{pct(max(every_top1))} song top-1 on "
+               "these 29 songs, so a better recipe has to show itself in means over several seeds, as here.")
+    return f"""
+## How far one training run moves, and the two recipes compared over four seeds
+
+Every candidate above was judged against one training run, so it matters how far a run moves by chance. A
+measurement, written down before the runs: the shipped CNN's exact command (`dancecore train runs/synth_train_v2.csv
+--init runs/cnn1/best.pt ...`, see "How it was made") with `--seed 0` again (the re-run does not reproduce the first
+run's weights; its per-epoch figures differ), 1, 2 and 3; last epoch of each, assembled by the shipped rules. Across
+the four re-runs song top-1 spans {pct(min(top1))}-{pct(max(top1))}, not_ballroom rejected
+{pct(min(rejected))}-{pct(max(rejected))} and song top-1 at 60% crowd noise {pct(min(noisy))}-{pct(max(noisy))}: the
+shipped run is at the top of its recipe's five runs in rejection and crowd noise, so a candidate judged against it
+is judged against that recipe's best case.
+
+So the recipes were compared instead, by a rule written down before the sung-lead recipe's extra runs: each recipe's
+first run (seed 0) and seeds 1, 2, 3 (the sung-lead command of the section above with `--seed 1`, `2`, `3`), last
+epochs; adopt the sung lead only if its mean is at least the instrumental mean on every figure below and higher on
+one, and then ship its first run (fixed in advance, as the shipped CNN is its recipe's first run). Reports in
+[model/seed_spread/](model/seed_spread/):
+
+| run | CNN alone, song top-1 | song top-1 | song top-2 | window top-1 | not_ballroom rejected / in-set rejected | leave one song out: top-1 | song top-1 with crowd noise 0 / 0.2 / 0.4 / 0.6 / 0.8 |
+|---|---|---|---|---|---|---|---|
+{rows}
+
+| recipe (mean of 4 runs) | {' | '.join(RECIPE_FIGURES)} |
+|---|---|---|---|---|---|
+{means}
+
+{verdict}
+"""
+
+
 def averaged_weights_section(shipped: dict) -> str:
     """'Tried and not adopted' text for the CNNs with averaged weights, if they were evaluated."""
     reports = [(name, OUT / "tried_ema_band" / file) for file, name in TRIED_AVERAGED]
@@ -412,8 +516,24 @@ with 29 songs one song is 3.4 points, so figures a few points apart are not dist
 
 The gap is the optimism of that selection. On the songs left out: {budget_text}.
 The shipped rule is the one that rejects fewer unseen in-set songs.
-Not covered: the CNN's starting epoch was also picked on these songs.
+Not covered: the CNN's starting epoch was also picked on these songs.{training_luck_text()}
 """
+
+
+def training_luck_text() -> str:
+    """A sentence on how the shipped recipe's figures move with the training seed, if that was measured."""
+    runs = INSTRUMENTAL_RUNS + [INSTRUMENTAL_RERUN]
+    if not all(path.exists() for run in runs for path in run[2:]):
+        return ""
+    reports = [json.loads(run[2].read_text()) for run in runs]
+    top1 = [r["aggregated"]["top1"] for r in reports]
+    rejected = [r["rejection"]["out_of_set_rejected"] for r in reports]
+    mean = recipe_mean([(run[0], run[1], report, json.loads(run[3].read_text())) for run, report in zip(runs, reports)
+                        if run in INSTRUMENTAL_RUNS])
+    return (f"\nNor is the luck of the training run: five runs of the shipped recipe (the shipped one, a re-run of its "
+            f"seed and seeds 1-3) get {pct(min(top1))}-{pct(max(top1))} song top-1 and reject {pct(min(rejected))}-"
+            f"{pct(max(rejected))} of not_ballroom excerpts; the mean of its runs with seeds 0-3 is {pct(mean[0])} "
+            f"and {pct(mean[2])} (see \"How far one training run moves\").")
 
 
 def reject_section(signals: dict | None) -> str:
@@ -474,7 +594,7 @@ CNN more than they make it forget; the shipped CNN is trained on rendered audio 
 """
     if trial:
         tried += rendered_rows_section(trial, full_cv, rhythm_cv)
-    tried += averaged_weights_section(report) + AUTOCORRELATION_ONLY_TRIAL + vocals_section() + vocals_mix_section()
+    tried += averaged_weights_section(report) + AUTOCORRELATION_ONLY_TRIAL + vocals_section() + vocals_mix_section() + seed_spread_section()
     cnn_alone = prov["assembled"]["validation_top1_top2_recall_by_weights"]["cnn 1.0, rhythm 0.0"]
     text = f"""# Model card: `dancecore-default`
 
