@@ -122,3 +122,17 @@ def test_one_hour_file_is_cut_to_the_limit(tmp_path: Path, model_path: Path) -> 
 def test_missing_default_model_or_model_path_message(tmp_path: Path) -> None:
     proc = dancecore("classify", "--model", str(tmp_path / "nope.pt"), str(tmp_path / "x.wav"))
     assert proc.returncode == 2 and "model file not found" in proc.stderr
+
+
+def test_only_the_named_command_is_imported() -> None:
+    """`dancecore classify` must not pay for the other commands' imports (scikit-learn, uvicorn, evaluation);
+    `dancecore --help` still lists them all."""
+    code = ("import sys; from dancecore.cli import build_parser; build_parser(['--debug', 'classify', 'x.mp3']); "
+            "print(sorted(m for m in sys.modules if m.startswith('dancecore.cli.')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['dancecore.cli.classify']"
+    top = dancecore("--help")
+    assert top.returncode == 0
+    for command in ("classify", "train", "dedupe", "evaluate", "baseline", "live", "serve"):
+        assert command in top.stdout
