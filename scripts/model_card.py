@@ -280,7 +280,9 @@ dancecore train runs/synth_train_union.csv --init runs/cnn1/best.pt --val ../sha
     --out runs/cnn8_union --epochs 6 --batches-per-epoch 250 --lr 2.5e-4 --threads 1 --noise runs/train_noise \\
     --noise-mix 0 0.4 --noise-probability 0.3 --eq-db 6 --gain-db -6 6
 # continued: the shipped CNN trained on for 3 more epochs on the same union at half the learning rate
-dancecore train runs/synth_train_union.csv --init runs/cnn3/best.pt ... --out runs/cnn9_continue --epochs 3 --lr 1.25e-4
+dancecore train runs/synth_train_union.csv --init runs/cnn3/best.pt --val ../shared/data/songs/labels.csv \\
+    --out runs/cnn9_continue --epochs 3 --batches-per-epoch 250 --lr 1.25e-4 --threads 1 --noise runs/train_noise \\
+    --noise-mix 0 0.4 --noise-probability 0.3 --eq-db 6 --gain-db -6 6
 ```
 
 Last epochs (taken from `last.pt`; CNN alone per epoch, both versions: {epoch_swing(OUT / "training" / "cnn8_log.csv")};
