@@ -187,9 +187,14 @@ def noise_cells(r: dict) -> str:
     return " / ".join(pct(v) for v in r["noise_sweep"]["aggregated_top1"]) if r.get("noise_sweep") else "n/a"
 
 
+def shipped_rule_left_out(selection: dict) -> dict:
+    """The leave-one-song-out figures of a selection_bias.py report under the shipped threshold rule."""
+    return next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+
+
 def candidate_row(name: str, report: dict, selection: dict, non_music: dict) -> str:
     """A candidate's table row: evaluate cells, leave-one-song-out figures (shipped rule), noise, non-music."""
-    loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+    loso = shipped_rule_left_out(selection)
     return (f"| {name} | {report_cells(report)} | {pct(loso['top1']['share'])} / "
             f"{pct(loso['not_ballroom_rejected']['share'])} / {pct(loso['in_set_rejected']['share'])} "
             f"| {noise_cells(report)} | {pct(non_music['rejected'])} |")
@@ -324,7 +329,7 @@ def last_epoch_accuracy(log: Path) -> float:
 
 def run_figures(report: dict, selection: dict) -> tuple[float, ...]:
     """The figures recipes are compared on (RECIPE_FIGURES), as shares, from a run's two reports."""
-    loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+    loso = shipped_rule_left_out(selection)
     noisy = report["noise_sweep"]["aggregated_top1"][1:]
     return (report["aggregated"]["top1"], report["aggregated"]["top2"],
             report["rejection"]["out_of_set_rejected"], sum(noisy) / len(noisy), loso["top1"]["share"])
@@ -332,7 +337,7 @@ def run_figures(report: dict, selection: dict) -> tuple[float, ...]:
 
 def seed_row(name: str, log: Path, report: dict, selection: dict) -> str:
     """A training run's table row: CNN alone (last epoch), fused song figures, leave one song out, crowd noise."""
-    loso = next(rule for rule in selection["rules"] if rule["shipped_rule"])["leave_one_song_out"]
+    loso = shipped_rule_left_out(selection)
     return (f"| {name} | {pct(last_epoch_accuracy(log))} | {report_cells(report)} | {pct(loso['top1']['share'])} "
             f"| {noise_cells(report)} |")
 
@@ -348,13 +353,18 @@ def recipe_mean(runs: list[tuple]) -> tuple[float, ...]:
     return tuple(round(sum(column) / len(column), 4) for column in zip(*figures))
 
 
+def load_run(run: tuple[str, Path, Path, Path]) -> tuple[str, Path, dict, dict]:
+    """(name, training log, evaluate report, selection_bias report) with both reports read."""
+    name, log, report, selection = run
+    return name, log, json.loads(report.read_text()), json.loads(selection.read_text())
+
+
 def seed_spread_section() -> str:
     """The shipped recipe's spread over training seeds, and the instrumental and sung-lead recipes compared."""
     all_runs = INSTRUMENTAL_RUNS + [INSTRUMENTAL_RERUN] + SUNG_RUNS
     if not all(path.exists() for run in all_runs for path in run[1:]):
         return ""
-    loaded = {run[0]: (run[0], run[1], json.loads(run[2].read_text()), json.loads(run[3].read_text()))
-              for run in all_runs}
+    loaded = {run[0]: load_run(run) for run in all_runs}
     rows = "\n".join(seed_row(*loaded[run[0]]) for run in all_runs)
     instrumental = recipe_mean([loaded[run[0]] for run in INSTRUMENTAL_RUNS])
     sung = recipe_mean([loaded[run[0]] for run in SUNG_RUNS])
@@ -530,8 +540,7 @@ def training_luck_text() -> str:
     reports = [json.loads(run[2].read_text()) for run in runs]
     top1 = [r["aggregated"]["top1"] for r in reports]
     rejected = [r["rejection"]["out_of_set_rejected"] for r in reports]
-    mean = recipe_mean([(run[0], run[1], report, json.loads(run[3].read_text())) for run, report in zip(runs, reports)
-                        if run in INSTRUMENTAL_RUNS])
+    mean = recipe_mean([load_run(run) for run in INSTRUMENTAL_RUNS])
     return (f"\nNor is the luck of the training run: five runs of the shipped recipe (the shipped one, a re-run of its "
             f"seed and seeds 1-3) get {pct(min(top1))}-{pct(max(top1))} song top-1 and reject {pct(min(rejected))}-"
             f"{pct(max(rejected))} of not_ballroom excerpts; the mean of its runs with seeds 0-3 is {pct(mean[0])} "
