@@ -200,17 +200,26 @@ def candidate_row(name: str, report: dict, selection: dict, non_music: dict) -> 
             f"| {noise_cells(report)} | {pct(non_music['rejected'])} |")
 
 
+def candidate_table(folder: Path, candidates: list[tuple[str, str]]) -> tuple[str, list[list[dict]]] | None:
+    """Table rows of the shipped model and of (name, file prefix) candidates whose evaluate, selection_bias and
+    non-music reports are `folder/{prefix}report.json` etc., with the loaded reports; None if one is missing."""
+    names = ("report.json", "selection_bias.json", "non_music_test.json")
+    files = [[OUT / "eval" / "report.json", OUT / "selection_bias.json", OUT / "non_music_test.json"]]
+    files += [[folder / f"{prefix}{name}" for name in names] for _, prefix in candidates]
+    if not all(path.exists() for group in files for path in group):
+        return None
+    reports = [[json.loads(path.read_text()) for path in group] for group in files]
+    rows = "\n".join(candidate_row(name, *r) for name, r in zip(["shipped"] + [n for n, _ in candidates], reports))
+    return rows, reports
+
+
 def vocals_section() -> str:
     """'Tried and not adopted' text for the CNNs trained with a sung lead, if they were evaluated."""
-    folder = OUT / "tried_vocals"
-    candidates = [("sung lead in 60% of the clips", ""), ("the same, trained with more noise mixed in", "more_noise_")]
-    files = [OUT / name for name in ("eval/report.json", "selection_bias.json", "non_music_test.json")]
-    files += [folder / f"{prefix}{name}" for _, prefix in candidates
-              for name in ("report.json", "selection_bias.json", "non_music_test.json")]
-    if not all(p.exists() for p in files):
+    table = candidate_table(OUT / "tried_vocals", [("sung lead in 60% of the clips", ""),
+                                                   ("the same, trained with more noise mixed in", "more_noise_")])
+    if table is None:
         return ""
-    reports = [[json.loads(p.read_text()) for p in files[i:i + 3]] for i in range(0, len(files), 3)]
-    rows = "\n".join(candidate_row(name, *r) for name, r in zip(["shipped"] + [n for n, _ in candidates], reports))
+    rows, reports = table
     recall = ", ".join(f"{d} {pct(v)}" for d, v in reports[1][0]["aggregated"]["per_dance_recall"].items())
     return f"""
 ## Tried and not adopted: a sung lead in the rendered training clips
@@ -253,21 +262,17 @@ The sung lead stays in the arranger as a tool.
 """
 
 
-VOCALS_MIX = [("soup: shipped CNN and sung-lead CNN averaged", "soup"),
-              ("both versions of every arrangement, shipped recipe", "union"),
-              ("shipped CNN continued on both versions", "continue")]
+VOCALS_MIX = [("soup: shipped CNN and sung-lead CNN averaged", "soup_"),
+              ("both versions of every arrangement, shipped recipe", "union_"),
+              ("shipped CNN continued on both versions", "continue_")]
 
 
 def vocals_mix_section() -> str:
     """'Tried and not adopted' text for the three ways of adding the sung lead to the shipped CNN, if evaluated."""
-    folder = OUT / "tried_vocals_mix"
-    names = ("report.json", "selection_bias.json", "non_music_test.json")
-    files = [[OUT / "eval" / "report.json", OUT / "selection_bias.json", OUT / "non_music_test.json"]]
-    files += [[folder / f"{prefix}_{name}" for name in names] for _, prefix in VOCALS_MIX]
-    if not all(path.exists() for group in files for path in group):
+    table = candidate_table(OUT / "tried_vocals_mix", VOCALS_MIX)
+    if table is None:
         return ""
-    reports = [[json.loads(path.read_text()) for path in group] for group in files]
-    rows = "\n".join(candidate_row(name, *r) for name, r in zip(["shipped"] + [n for n, _ in VOCALS_MIX], reports))
+    rows, _ = table
     return f"""
 ## Tried and not adopted: three ways to add the sung lead to the shipped CNN
 

@@ -27,7 +27,7 @@ def command_modules(argv: list[str] | None = None) -> list[str]:
     """Modules to register: only the named sub-command's when `argv` names one, else all of them.
 
     Each module imports what its command needs (torch, matplotlib, scikit-learn, uvicorn), so registering
-    only the one that runs starts `dancecore classify` about 0.8 s sooner on a 2-core machine.
+    only the one that runs starts `dancecore classify` about 0.7 s sooner on a 2-core machine.
     """
     first = next((arg for arg in argv or [] if not arg.startswith("-")), None)
     return [COMMANDS[first]] if first in COMMANDS else list(COMMANDS.values())
