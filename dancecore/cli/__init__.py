@@ -11,36 +11,42 @@ import warnings
 from dancecore import __version__
 from dancecore.errors import DancecoreError
 
-# sub-command name -> module under dancecore.cli with `add_parser(subparsers)` and `run(args) -> int`
+# sub-command name -> (module under dancecore.cli, one-line summary for `dancecore --help`). Each module has
+# DESCRIPTION (its --help text) and `add_arguments(parser)`, which also sets the parser's `run(args) -> int`.
 COMMANDS = {
-    "classify": "dancecore.cli.classify",
-    "train": "dancecore.cli.train",
-    "dedupe": "dancecore.cli.dedupe",
-    "evaluate": "dancecore.cli.evaluate",
-    "baseline": "dancecore.cli.baseline",
-    "live": "dancecore.cli.live",
-    "serve": "dancecore.cli.serve",
+    "classify": ("dancecore.cli.classify", "say which dance recordings are for"),
+    "train": ("dancecore.cli.train", "train a model on a labelled dataset"),
+    "dedupe": ("dancecore.cli.dedupe", "find near-duplicate recordings (thesis §3.5.4)"),
+    "evaluate": ("dancecore.cli.evaluate", "measure a model on a labelled dataset"),
+    "baseline": ("dancecore.cli.baseline", "train and test the SVM baseline (thesis §4.3)"),
+    "live": ("dancecore.cli.live", "announce the dance of what is playing (OSC, MIDI, console)"),
+    "serve": ("dancecore.cli.serve", "web page, JSON API and live marquee"),
 }
 
 
-def command_modules(argv: list[str] | None = None) -> list[str]:
-    """Modules to register: only the named sub-command's when `argv` names one, else all of them.
-
-    Each module imports what its command needs (torch, matplotlib, scikit-learn, uvicorn), so registering
-    only the one that runs starts `dancecore classify` about 0.7 s sooner on a 2-core machine.
-    """
+def named_command(argv: list[str] | None) -> str | None:
+    """The sub-command `argv` names (its first word that is not an option), or None."""
     first = next((arg for arg in argv or [] if not arg.startswith("-")), None)
-    return [COMMANDS[first]] if first in COMMANDS else list(COMMANDS.values())
+    return first if first in COMMANDS else None
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser with the sub-commands of `command_modules(argv)` registered."""
+    """The argument parser; only the sub-command that `argv` names gets its module imported and its arguments.
+
+    Each module imports what its command needs (torch, matplotlib, scikit-learn, uvicorn: seconds on a 2-core
+    machine), so `dancecore classify` imports no other command's module and `dancecore --help` imports none.
+    """
     parser = argparse.ArgumentParser(prog="dancecore", description="Hears music and says which ballroom dance it is for.")
     parser.add_argument("--version", action="version", version=f"dancecore {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in command_modules(argv):
-        importlib.import_module(module).add_parser(sub)
+    named = named_command(argv)
+    for name, (module_name, summary) in COMMANDS.items():
+        if name != named:
+            sub.add_parser(name, help=summary)
+            continue
+        module = importlib.import_module(module_name)
+        module.add_arguments(sub.add_parser(name, help=summary, description=module.DESCRIPTION))
     return parser
 
 

@@ -22,14 +22,16 @@ from dancecore.evaluation.report import Outcome, build_report, format_summary, w
 from dancecore.evaluation.splits import held_out, in_set
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("baseline", help="train and test the SVM baseline (thesis §4.3)",
-                       description="72 features per recording (mean and std of zero-crossing rate, 12 chroma bins, "
-                                   "spectral centroid, bandwidth, roll-off and 20 MFCCs), standardised, RBF SVM. "
-                                   "Train on TRAIN and test on --test, on the groups --held-out (the split "
-                                   "`dancecore train --val-fraction` makes), or by group k-fold (--folds); or test a "
-                                   "saved --model. Writes DIR/report.json (the format of `dancecore evaluate`) and "
-                                   "DIR/confusion_aggregated.png.")
+DESCRIPTION = (
+    "72 features per recording (mean and std of zero-crossing rate, 12 chroma bins, spectral centroid, "
+    "bandwidth, roll-off and 20 MFCCs), standardised, RBF SVM. Train on TRAIN and test on --test, on the "
+    "groups --held-out (the split `dancecore train --val-fraction` makes), or by group k-fold (--folds); "
+    "or test a saved --model. Writes DIR/report.json (the format of `dancecore evaluate`) and "
+    "DIR/confusion_aggregated.png.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore baseline`'s arguments on `p` and set its `run`."""
     p.add_argument("train", metavar="TRAIN", nargs="?", help="training dataset (folder of dance folders or CSV manifest)")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--test", metavar="DATASET", help="test dataset (not_ballroom recordings are listed, not scored)")

@@ -21,9 +21,12 @@ MEDIA_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aa
                   ".webm", ".mkv", ".mov", ".wma", ".aif", ".aiff"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("classify", help="say which dance recordings are for",
-                       description="Rank the ten dances for audio or video files; folders are scanned recursively.")
+DESCRIPTION = (
+    "Rank the ten dances for audio or video files; folders are scanned recursively.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore classify`'s arguments on `p` and set its `run`."""
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object per file, one per line")

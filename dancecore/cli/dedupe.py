@@ -15,12 +15,14 @@ from dancecore.errors import DancecoreError
 from dancecore.features import FeatureSettings
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dedupe", help="find near-duplicate recordings (thesis §3.5.4)",
-                       description="Find recordings of B that are near-duplicates of recordings of A (re-encoded, "
-                                   "trimmed or shifted copies): spectrogram correlation >= threshold at a shift of "
-                                   "at most --max-shift frames. Without B, pairs within A. A and B are folders of "
-                                   "dance folders or CSV manifests (path,dance[,group]).")
+DESCRIPTION = (
+    "Find recordings of B that are near-duplicates of recordings of A (re-encoded, trimmed or shifted "
+    "copies): spectrogram correlation >= threshold at a shift of at most --max-shift frames. Without B, "
+    "pairs within A. A and B are folders of dance folders or CSV manifests (path,dance[,group]).")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore dedupe`'s arguments on `p` and set its `run`."""
     p.add_argument("a", metavar="A", help="dataset, e.g. the training set")
     p.add_argument("b", metavar="B", nargs="?", help="second dataset, e.g. the test set (default: pairs within A)")
     p.add_argument("--out", metavar="CSV", default="-", help="write the pairs here (default: standard output)")

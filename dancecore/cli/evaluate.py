@@ -21,13 +21,15 @@ from dancecore.segments import DEFAULT_STRIDE_FRAMES
 CROWD_NOISE = Path(__file__).resolve().parents[1] / "assets" / "crowd_noise.ogg"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="measure a model on a labelled dataset",
-                       description="Top-1/top-2 accuracy per window and per recording (mean over windows, as "
-                                   "`dancecore classify`), per-dance recall, confusion matrices, 'not sure' rates "
-                                   "on not_ballroom recordings, and optionally accuracy against mixed-in noise. "
-                                   "Writes DIR/report.json, DIR/confusion_window.png, DIR/confusion_aggregated.png "
-                                   "(and DIR/noise_sweep.png).")
+DESCRIPTION = (
+    "Top-1/top-2 accuracy per window and per recording (mean over windows, as `dancecore classify`), "
+    "per-dance recall, confusion matrices, 'not sure' rates on not_ballroom recordings, and optionally "
+    "accuracy against mixed-in noise. Writes DIR/report.json, DIR/confusion_window.png, "
+    "DIR/confusion_aggregated.png (and DIR/noise_sweep.png).")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore evaluate`'s arguments on `p` and set its `run`."""
     p.add_argument("model", metavar="MODEL", help="model file, or 'default' for the model shipped in the package")
     p.add_argument("dataset", metavar="DATASET", help="folder of dance folders or CSV manifest (path,dance[,group]); "
                    "recordings labelled not_ballroom count as out-of-set")

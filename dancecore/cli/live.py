@@ -13,12 +13,14 @@ from typing import Any
 from dancecore.errors import DancecoreError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "live", help="announce the dance of what is playing (OSC, MIDI, console)",
-        description="Listen to an input, the computer's own output (monitor), a file or stdin, and announce "
-                    "each song's dance a few seconds in. Options come from --config (see configs/adapter.yaml); "
-                    "flags override them. Ctrl-C stops.")
+DESCRIPTION = (
+    "Listen to an input, the computer's own output (monitor), a file or stdin, and announce each song's "
+    "dance a few seconds in. Options come from --config (see configs/adapter.yaml); flags override them. "
+    "Ctrl-C stops.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore live`'s arguments on `p` and set its `run`."""
     p.add_argument("--config", metavar="YAML", help="adapter configuration (default: built-in defaults)")
     p.add_argument("--list-devices", action="store_true", help="list input devices and loopback choices, then exit")
     p.add_argument("--source", metavar="SRC", help="monitor (what this computer plays; monitor:SINK for another "

@@ -17,11 +17,14 @@ from dancecore.web.events import FEED_TOKEN_ENV
 
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="web page, JSON API and live marquee",
-                       description="Serve a page that classifies uploaded or recorded clips, the JSON API "
-                                   "(POST /api/classify, described at /openapi.json) and a full-screen marquee "
-                                   "(/marquee) showing what `dancecore live --feed URL` hears.")
+DESCRIPTION = (
+    "Serve a page that classifies uploaded or recorded clips, the JSON API (POST /api/classify, "
+    "described at /openapi.json) and a full-screen marquee (/marquee) showing what `dancecore live "
+    "--feed URL` hears.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore serve`'s arguments on `p` and set its `run`."""
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every network)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")

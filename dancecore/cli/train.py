@@ -10,13 +10,15 @@ from dancecore.architectures import available_archs
 from dancecore.errors import ConfigError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "train", help="train a model on a labelled dataset",
-        description="Train a dance classifier. DATASET is a folder with one sub-folder per dance, a CSV manifest "
-                    "(path,dance[,group]) or, with --rules, a folder labelled by regular expressions. Settings come "
-                    "from --config (default: the thesis protocol) and the options below override them. Writes "
-                    "best.pt (the model), last.pt (for --resume), log.csv, curves.png into --out.")
+DESCRIPTION = (
+    "Train a dance classifier. DATASET is a folder with one sub-folder per dance, a CSV manifest "
+    "(path,dance[,group]) or, with --rules, a folder labelled by regular expressions. Settings come from "
+    "--config (default: the thesis protocol) and the options below override them. Writes best.pt (the "
+    "model), last.pt (for --resume), log.csv, curves.png into --out.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare `dancecore train`'s arguments on `p` and set its `run`."""
     p.add_argument("dataset", nargs="?", metavar="DATASET", help="training data (optional with --resume)")
     p.add_argument("--config", metavar="YAML", help="training settings (see configs/train.yaml)")
     p.add_argument("--out", default="runs/train", metavar="DIR", help="run folder (default runs/train)")
