@@ -419,6 +419,64 @@ one, and then ship its first run (fixed in advance, as the shipped CNN is its re
 """
 
 
+RECIPE_SOUPS = [("soup of the five instrumental runs", "instrumental5_"),
+                ("soup of all nine runs, both recipes", "all9_")]
+
+
+def recipe_soups_section() -> str:
+    """'Tried and not adopted' text for the weight soups of whole recipes (session 8), if they were evaluated."""
+    table = candidate_table(OUT / "tried_soups", RECIPE_SOUPS)
+    if table is None:
+        return ""
+    rows, reports = table
+    shipped, first, second = (r[0] for r in reports)
+    instrumental = [load_run(run) for run in INSTRUMENTAL_RUNS + [INSTRUMENTAL_RERUN]]
+    ingredients = {"instrumental5_": instrumental, "all9_": instrumental + [load_run(run) for run in SUNG_RUNS]}
+    versus = "\n".join(
+        f"| {name} | {' | '.join(pct(v) for v in run_figures(report, selection))} |\n"
+        f"| mean of its {len(ingredients[prefix])} runs | {' | '.join(pct(v) for v in recipe_mean(ingredients[prefix]))} |"
+        for (name, prefix), (report, selection, _) in zip(RECIPE_SOUPS, reports[1:]))
+    return f"""
+## Tried and not adopted: a soup of each recipe's runs
+
+The runs above differ by luck, and all of them start from `runs/cnn1`, so the uniform average of their weights is
+the obvious way to keep what they share and lose what each one happened to learn, at no cost at run time. Two soups
+and one rule were written down before either was built ([model/preregistered_session8.md](model/preregistered_session8.md):
+the rule of the sections above, against the shipped run; the second soup looked at only because the first failed):
+
+```sh
+python scripts/average_models.py runs/cnn3/best.pt runs/seed_0/last_epoch.pt runs/seed_1/last_epoch.pt \\
+    runs/seed_2/last_epoch.pt runs/seed_3/last_epoch.pt --out runs/soup5/best.pt
+python scripts/average_models.py runs/cnn3/best.pt runs/seed_0/last_epoch.pt runs/seed_1/last_epoch.pt \\
+    runs/seed_2/last_epoch.pt runs/seed_3/last_epoch.pt runs/cnn6_vocals/best.pt runs/vseed_1/last_epoch.pt \\
+    runs/vseed_2/last_epoch.pt runs/vseed_3/last_epoch.pt --out runs/soup9/best.pt
+python scripts/build_default_model.py --cnn runs/soup5/best.pt --rhythm runs/rhythm_branch_cb.pt \\
+    --out runs/default_soup5.pt --save-scores runs/val_scores_soup5.npz   # likewise soup9
+```
+
+Reports in [model/tried_soups/](model/tried_soups/):
+
+| model | song top-1 | song top-2 | window top-1 | not_ballroom rejected / in-set rejected | leave one song out: top-1 / not_ballroom / in-set rejected | song top-1 with crowd noise 0 / 0.2 / 0.4 / 0.6 / 0.8 | non-music "not sure" |
+|---|---|---|---|---|---|---|---|
+{rows}
+
+Neither soup rejects as many not_ballroom excerpts as the shipped run ({pct(first['rejection']['out_of_set_rejected'])}
+and {pct(second['rejection']['out_of_set_rejected'])} against {pct(shipped['rejection']['out_of_set_rejected'])}), and
+both lose songs under crowd noise: not adopted. Nor is a soup simply as good as its average run here. Against the
+mean of the runs it averages:
+
+| model | {' | '.join(RECIPE_FIGURES)} |
+|---|---|---|---|---|---|
+{versus}
+
+Both soups get at least their average run's clean songs and more of them when a song is left out of the selection,
+but both hold fewer songs in crowd noise than their runs do on average, and the five-run soup also rejects fewer
+excerpts. One likely reason, not tested: the soup averages the batch-norm statistics of its runs, which are
+not the statistics of the averaged network's own activations; recomputing them on training clips would be the next
+step, under a new rule, not a look at these songs to pick among soups.
+"""
+
+
 def averaged_weights_section(shipped: dict) -> str:
     """'Tried and not adopted' text for the CNNs with averaged weights, if they were evaluated."""
     reports = [(name, OUT / "tried_ema_band" / file) for file, name in TRIED_AVERAGED]
@@ -611,6 +669,7 @@ CNN more than they make it forget; the shipped CNN is trained on rendered audio 
     if trial:
         tried += rendered_rows_section(trial, full_cv, rhythm_cv)
     tried += averaged_weights_section(report) + AUTOCORRELATION_ONLY_TRIAL + vocals_section() + vocals_mix_section() + seed_spread_section()
+    tried += recipe_soups_section()
     cnn_alone = prov["assembled"]["validation_top1_top2_recall_by_weights"]["cnn 1.0, rhythm 0.0"]
     text = f"""# Model card: `dancecore-default`
 
