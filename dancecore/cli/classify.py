@@ -14,7 +14,6 @@ from dancecore.classify import Analysis, Classifier
 from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.errors import DancecoreError
 from dancecore.model import load_model
-from dancecore.plots import plot_timeline
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
 
 MEDIA_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4", ".m4v",
@@ -113,6 +112,8 @@ def format_table(r: dict) -> str:
 
 
 def _timeline(target: str, path: Path, analysis: Analysis, classifier: Classifier, several: bool) -> None:
+    from dancecore.plots import plot_timeline  # here: matplotlib takes ~0.45 s to import, only --timeline needs it
+
     out = Path(target)
     if several:
         out = out.with_name(f"{out.stem}_{path.stem}.png")
