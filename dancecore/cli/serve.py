@@ -16,7 +16,6 @@ from dancecore.service import ClassificationService, ServiceLimits
 from dancecore.web.events import FEED_TOKEN_ENV
 
 
-
 DESCRIPTION = (
     "Serve a page that classifies uploaded or recorded clips, the JSON API (POST /api/classify, "
     "described at /openapi.json) and a full-screen marquee (/marquee) showing what `dancecore live "
