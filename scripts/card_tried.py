@@ -331,6 +331,37 @@ not_ballroom excerpts against the shipped run's {pct(shipped['rejection']['out_o
 """
 
 
+def musicnn_section(shipped: dict) -> str:
+    """'Tried and not adopted' text for features of a network pretrained on real music (musicnn), if measured."""
+    path = OUT / "tried_musicnn" / "report.json"
+    if not path.exists():
+        return ""
+    r = json.loads(path.read_text())
+    return f"""
+## Measured and not pursued: features of a network pretrained on real music
+
+If the CNN's trouble is that it only ever heard General MIDI, features learned from real records might carry from
+rendered training audio to real songs better. The one pretrained music network found installable here is musicnn
+0.1.0 from PyPI, which carries its Million Song Dataset tagger (MSD_musicnn) inside the package but needs TensorFlow,
+so it was measured in a scratch environment outside the project, by a rule written down first (amendment 10:48 UTC
+in [model/preregistered_session8.md](model/preregistered_session8.md); scripts and report in
+[model/tried_musicnn/](model/tried_musicnn/)): its penultimate features averaged over each recording, a logistic
+regression trained on 600 of the shipped CNN's rendered training clips, no tuning.
+
+| musicnn features + logistic regression | figure |
+|---|---|
+| 200 held-out rendered clips, top-1 | {pct(r['held_out_rendered_top1'])} |
+| 29 songs, top-1 / top-2 | {pct(r['songs_top1'])} / {pct(r['songs_top2'])} |
+| not_ballroom against in-set songs, AUROC of 1 - top probability | {r['rejection_auroc']:.3f} |
+| product with the shipped model's song scores, top-1 / top-2 | {pct(r['fused_with_shipped_top1'])} / {pct(r['fused_with_shipped_top2'])} (shipped alone: {pct(shipped['aggregated']['top1'])} / {pct(shipped['aggregated']['top2'])}) |
+
+Chance on the songs: a classifier that learns the rendered clips from these features says "viennese waltz" with
+near certainty for most real songs. To a network trained on real records, rendered and real audio lie in different
+places, so what is learned on one does not transfer; the port to PyTorch that would have let dancecore ship it
+(condition: song top-1 >= the shipped CNN alone, fused top-1 >= 90% or AUROC >= 0.80) is not worth making.
+"""
+
+
 def averaged_weights_section(shipped: dict) -> str:
     """'Tried and not adopted' text for the CNNs with averaged weights, if they were evaluated."""
     reports = [(name, OUT / "tried_ema_band" / file) for file, name in TRIED_AVERAGED]
@@ -406,4 +437,4 @@ def tried_sections(report: dict, finetune: dict | None, trial: dict | None, full
     if trial:
         tried += rendered_rows_section(trial, full_cv, rhythm_cv)
     tried += averaged_weights_section(report) + AUTOCORRELATION_ONLY_TRIAL + vocals_section() + vocals_mix_section()
-    return tried + seed_spread_section() + recipe_soups_section()
+    return tried + seed_spread_section() + recipe_soups_section() + musicnn_section(report)
