@@ -18,31 +18,20 @@ import torch
 from torch.optim.swa_utils import update_bn
 from tqdm import tqdm
 
-from dancecore.augment import noise_files
-from dancecore.cache import FeatureCache
-from dancecore.dances import DANCE_IDS
 from dancecore.datasets import load_dataset
-from dancecore.errors import ConfigError
 from dancecore.model import DanceModel, load_model
 from dancecore.training.config import TrainConfig, load_config
+from dancecore.training.distributed import Runtime
+from dancecore.training.loop import cached_crops
 from dancecore.training.sampler import BalancedSampler, CropSource, EpochBatches
 
 
 def training_crops(train_csv: str, config: TrainConfig, cache_dir: str | Path | None) -> tuple[CropSource, np.ndarray]:
-    """The augmented crop source of a training set (waveforms cached as `dancecore train` caches them) and its
-    (n,) class labels."""
-    items = load_dataset(train_csv).items
-    cache = FeatureCache(cache_dir, config.max_duration_s)
-    noise = noise_files(config.augment.noise_folder) if config.augment.noise_folder else []
-    for things in (items, noise):
-        cache.fill(things, config.features, workers=config.cache_workers, kinds=("waveform",), desc="caching")
-    kept = [(item, cache.entry(item.path, config.features, "waveform")) for item in items]
-    kept = [(item, entry) for item, entry in kept if entry.exists()]
-    if not kept:
-        raise ConfigError(f"{train_csv}: none of the training recordings could be decoded")
-    noise_entries = [e for e in (cache.entry(p, config.features, "waveform") for p in noise) if e.exists()]
-    source = CropSource([entry for _, entry in kept], config.features, config.augment, noise_entries)
-    return source, np.array([DANCE_IDS.index(item.dance) for item, _ in kept], dtype=np.int64)
+    """The crop source of a training set, cached and augmented exactly as `dancecore train` does it with `config`,
+    and its (n,) class labels."""
+    source, labels, _ = cached_crops(load_dataset(train_csv), None, config, cache_dir, Runtime(0, 1, torch.device("cpu")),
+                                     print)
+    return source, labels
 
 
 def recompute_batchnorm(model: DanceModel, source: CropSource, labels: np.ndarray, batches: int, batch_size: int,

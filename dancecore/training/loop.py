@@ -171,7 +171,7 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
         files.dataset.write_text(train_set.report(10**6) + "\n\nvalidation\n" +
                                  (val_set.report(10**6) if val_set else "none") + "\n")
         say(train_set.report(5) + ("\nvalidation " + val_set.report(5) if val_set else "\nno validation set"))
-    source, labels, val = _cached(train_set, val_set, config, cache_dir, runtime, say)
+    source, labels, val = cached_crops(train_set, val_set, config, cache_dir, runtime, say)
     sampler = BalancedSampler(labels, source.n_frames(), config.batch_size, config.seed, runtime.rank)
 
     start = _init_model(config) if config.init else None
@@ -356,7 +356,7 @@ def _datasets(spec: str, config: TrainConfig) -> tuple[Dataset, Dataset | None]:
             Dataset(val_items, [], f"{train_set.source} (held-out groups)"))
 
 
-def _cached(train_set: Dataset, val_set: Dataset | None, config: TrainConfig, cache_dir: str | Path | None,
+def cached_crops(train_set: Dataset, val_set: Dataset | None, config: TrainConfig, cache_dir: str | Path | None,
             runtime: Runtime, say: Any) -> tuple[CropSource, np.ndarray, ValSet | None]:
     """Fill the cache (each rank a share, in parallel) and return the crop source, labels, validation set."""
     cache = FeatureCache(cache_dir, config.max_duration_s)
