@@ -20,12 +20,32 @@ if command -v apt-get >/dev/null 2>&1; then
   echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q "${APT_PACKAGES[@]}"
+  $SUDO apt-get clean             # the downloaded .deb files (about 0.6 GB) are not needed any more
 else
   echo "install.sh: no apt-get; install these with your package manager: ${APT_PACKAGES[*]}" >&2
 fi
 
 PYTHON=${PYTHON:-python3}
 [ -d .venv ] || "$PYTHON" -m venv .venv
-.venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e ".[all]"
+PIP=(.venv/bin/pip --no-cache-dir)   # no second copy of the ~3 GB of wheels in ~/.cache/pip
+"${PIP[@]}" install -q --upgrade pip
+
+# PyTorch with its CUDA libraries unpacks to about 6.2 GB; fail now, not after minutes of download.
+NEED_GB=7
+free_gb=$(df -Pk . | awk 'NR == 2 {print int($4 / 1048576)}')
+if ! .venv/bin/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)" \
+   && [ "$free_gb" -lt "$NEED_GB" ]; then
+  echo "install.sh: only $free_gb GB free on $(pwd); PyTorch needs about $NEED_GB GB: free some disk space and run it again" >&2
+  exit 1
+fi
+
+# Resolve once, then install the large wheels one at a time (see scripts/install_plan.py).
+plan=$(mktemp)
+trap 'rm -f "$plan"' EXIT
+"${PIP[@]}" install -q --dry-run --report "$plan" -e ".[all]"
+groups=$(.venv/bin/python scripts/install_plan.py "$plan")
+while read -r -a requirements; do
+  [ "${#requirements[@]}" -eq 0 ] || "${PIP[@]}" install -q --no-deps "${requirements[@]}"
+done <<< "$groups"
+"${PIP[@]}" install -q -e ".[all]"
 echo "dancecore installed: activate with 'source .venv/bin/activate', then run 'dancecore classify song.mp3'"
