@@ -31,11 +31,11 @@ PIP=(.venv/bin/pip --no-cache-dir)   # no second copy of the ~3 GB of wheels in 
 "${PIP[@]}" install -q --upgrade pip
 
 # PyTorch with its CUDA libraries unpacks to about 6.2 GB; fail now, not after minutes of download.
-NEED_GB=7
-free_gb=$(df -Pk . | awk 'NR == 2 {print int($4 / 1048576)}')
+NEED_MB=7168
+free_mb=$(df -Pk . | awk 'NR == 2 {print int($4 / 1024)}')
 if ! .venv/bin/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)" \
-   && [ "$free_gb" -lt "$NEED_GB" ]; then
-  echo "install.sh: only $free_gb GB free on $(pwd); PyTorch needs about $NEED_GB GB: free some disk space and run it again" >&2
+   && [ "$free_mb" -lt "$NEED_MB" ]; then
+  echo "install.sh: only $((free_mb / 1024)).$((free_mb % 1024 * 10 / 1024)) GB free on $(pwd); PyTorch needs about 7 GB: free some disk space and run it again" >&2
   exit 1
 fi
 
