@@ -357,7 +357,7 @@ def _datasets(spec: str, config: TrainConfig) -> tuple[Dataset, Dataset | None]:
 
 
 def cached_crops(train_set: Dataset, val_set: Dataset | None, config: TrainConfig, cache_dir: str | Path | None,
-            runtime: Runtime, say: Any) -> tuple[CropSource, np.ndarray, ValSet | None]:
+                 runtime: Runtime, say: Any) -> tuple[CropSource, np.ndarray, ValSet | None]:
     """Fill the cache (each rank a share, in parallel) and return the crop source, labels, validation set."""
     cache = FeatureCache(cache_dir, config.max_duration_s)
     augment = config.augment if config.augment.enabled else None
