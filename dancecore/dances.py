@@ -15,7 +15,10 @@ class Dance:
 
     id: stable identifier used in files and APIs; name: display name;
     style: "latin" or "standard"; beats_per_bar: meter numerator;
-    mpm: competition tempo range in bars per minute (low, high).
+    mpm: competition tempo range in bars per minute (low, high);
+    dj_beats_per_bar: beats per bar as DJ software and beat trackers count them (tango is written in 2/4 but
+    counted at about 128 BPM, i.e. 4 per bar; samba and paso doble 2; the waltzes 3; the rest 4; None:
+    beats_per_bar).
     """
 
     id: str
@@ -23,6 +26,7 @@ class Dance:
     style: str
     beats_per_bar: int
     mpm: tuple[float, float]
+    dj_beats_per_bar: int | None = None
 
     @property
     def meter(self) -> str:
@@ -35,22 +39,28 @@ class Dance:
         return (self.mpm[0] * self.beats_per_bar, self.mpm[1] * self.beats_per_bar)
 
     @property
+    def dj_bpm(self) -> tuple[float, float]:
+        """Competition tempo range in beats per minute as DJ software counts them (low, high)."""
+        per_bar = self.dj_beats_per_bar or self.beats_per_bar
+        return (self.mpm[0] * per_bar, self.mpm[1] * per_bar)
+
+    @property
     def mid_bpm(self) -> float:
         """Centre of the competition tempo range in beats per minute."""
         return sum(self.bpm) / 2
 
 
 DANCES: tuple[Dance, ...] = (
-    Dance("cha_cha_cha", "Cha Cha Cha", "latin", 4, (30, 32)),
-    Dance("jive", "Jive", "latin", 4, (42, 44)),
-    Dance("paso_doble", "Paso Doble", "latin", 2, (60, 62)),
-    Dance("quickstep", "Quickstep", "standard", 4, (50, 52)),
-    Dance("rumba", "Rumba", "latin", 4, (25, 27)),
-    Dance("samba", "Samba", "latin", 2, (50, 52)),
-    Dance("slow_foxtrot", "Slow Foxtrot", "standard", 4, (28, 30)),
-    Dance("slow_waltz", "Slow Waltz", "standard", 3, (28, 30)),
-    Dance("tango", "Tango", "standard", 2, (31, 33)),
-    Dance("viennese_waltz", "Viennese Waltz", "standard", 3, (58, 60)),
+    Dance("cha_cha_cha", "Cha Cha Cha", "latin", 4, (30, 32), 4),
+    Dance("jive", "Jive", "latin", 4, (42, 44), 4),
+    Dance("paso_doble", "Paso Doble", "latin", 2, (60, 62), 2),
+    Dance("quickstep", "Quickstep", "standard", 4, (50, 52), 4),
+    Dance("rumba", "Rumba", "latin", 4, (25, 27), 4),
+    Dance("samba", "Samba", "latin", 2, (50, 52), 2),
+    Dance("slow_foxtrot", "Slow Foxtrot", "standard", 4, (28, 30), 4),
+    Dance("slow_waltz", "Slow Waltz", "standard", 3, (28, 30), 3),
+    Dance("tango", "Tango", "standard", 2, (31, 33), 4),
+    Dance("viennese_waltz", "Viennese Waltz", "standard", 3, (58, 60), 3),
 )
 
 DANCE_IDS: tuple[str, ...] = tuple(d.id for d in DANCES)
