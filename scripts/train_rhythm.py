@@ -3,9 +3,9 @@
 Cross-validates the ensemble of dancecore.rhythm.training.MEMBERS (each fold: every member trained
 on the other four folds), then trains every member on all rows and writes that ensemble
 (runs/rhythm_branch.pt) and the CV figures with their protocol (docs/model/rhythm_cv.json).
-Rendered clips (scripts/synth_rhythm_features.py: the ten dances and other social dances) can be added
-to the training rows of every fold with --extra; they are never test rows, so the CV figures stay on
-real Extended Ballroom tracks only.
+Rendered clips (research/rhythm_rendered_rows/synth_rhythm_features.py, frozen at 4c75b84: the ten dances and
+other social dances) can be added to the training rows of every fold with --extra; they are never test rows, so the
+CV figures stay on real Extended Ballroom tracks only.
 Usage: python scripts/train_rhythm.py [--folds 0,1] [--members 0,2] [--no-final] [--extra runs/x.npz] [--workers 2]
 """
 from __future__ import annotations
@@ -58,7 +58,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--report-out", type=Path, default=REPO / "docs" / "model" / "rhythm_cv.json")
     p.add_argument("--oof-out", type=Path, default=None, help="save out-of-fold probabilities (.npy)")
     p.add_argument("--extra", type=Path, nargs="*", default=[],
-                   help="rendered-clip feature files (scripts/synth_rhythm_features.py) added to every training set")
+                   help="rendered-clip feature files (research/rhythm_rendered_rows/synth_rhythm_features.py) added to "
+                        "every training set")
     p.add_argument("--extra-weight", type=float, default=0.3, help="loss weight of each rendered row (real rows: 1)")
     p.add_argument("--workers", type=int, default=1, help="processes training networks side by side (one thread each)")
     return p.parse_args()
