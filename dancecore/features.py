@@ -3,7 +3,8 @@
 Framing follows librosa's `center=True` with zero padding: frame i covers samples
 [i*hop - n_fft/2, i*hop + n_fft/2), a signal of n samples gives 1 + n // hop frames.
 Both forms use the same `_frames_to_db` code, so streaming a file in chunks of any size
-yields exactly the offline frames; the mel filterbank is librosa's.
+yields exactly the offline frames. The mel filterbank and the window are librosa's and scipy's
+(`librosa.filters.mel` defaults, `scipy.signal.get_window("hann")`), written here in numpy.
 """
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from typing import Any
 
-import librosa
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from dancecore.errors import ConfigError
 
@@ -51,6 +50,52 @@ class FeatureSettings:
         return self.sr / self.hop_length
 
 
+_MEL_LINEAR_HZ = 200.0 / 3  # Slaney mel scale: linear below 1 kHz at 200/3 Hz per mel ...
+_MEL_LOG_START_HZ = 1000.0
+_MEL_LOG_START = _MEL_LOG_START_HZ / _MEL_LINEAR_HZ  # ... logarithmic above, 27 mels per factor 6.4
+_MEL_LOG_STEP = np.log(6.4) / 27.0
+
+
+def hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Frequencies in Hz to the Slaney mel scale (librosa.hz_to_mel with htk=False)."""
+    hz = np.asarray(hz, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_part = _MEL_LOG_START + np.log(hz / _MEL_LOG_START_HZ) / _MEL_LOG_STEP
+    return np.where(hz >= _MEL_LOG_START_HZ, log_part, hz / _MEL_LINEAR_HZ)
+
+
+def mel_to_hz(mels: np.ndarray) -> np.ndarray:
+    """Slaney mels to Hz, the inverse of `hz_to_mel` (librosa.mel_to_hz with htk=False)."""
+    mels = np.asarray(mels, dtype=np.float64)
+    log_part = _MEL_LOG_START_HZ * np.exp(_MEL_LOG_STEP * (mels - _MEL_LOG_START))
+    return np.where(mels >= _MEL_LOG_START, log_part, _MEL_LINEAR_HZ * mels)
+
+
+def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
+    """(n_mels, 1 + n_fft // 2) float32 triangular filters over FFT bins, sr in Hz, fmin/fmax in Hz (None: sr/2).
+
+    The same matrix as `librosa.filters.mel` with its defaults (Slaney mel scale, each triangle divided by
+    its width in Hz: Slaney area normalisation), computed in the same order so the values agree to float32
+    rounding. Written here so that inference needs no librosa: librosa brings numba, llvmlite and
+    scikit-learn (about 150 MB installed) and costs about 1.5 s of start-up on a 2-core machine.
+    """
+    fmax = sr / 2.0 if fmax is None else float(fmax)
+    fft_hz = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
+    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))  # band edges and centres
+    widths = np.diff(edges_hz)
+    ramps = np.subtract.outer(edges_hz, fft_hz)
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(rising, falling)).astype(np.float32)
+    area = 2.0 / (edges_hz[2:] - edges_hz[:-2])
+    return (weights * area[:, None]).astype(np.float32)
+
+
+def hann_window(n: int) -> np.ndarray:
+    """(n,) float32 periodic Hann window, equal to scipy.signal.get_window("hann", n, fftbins=True)."""
+    return (0.5 + 0.5 * np.cos(np.linspace(-np.pi, np.pi, n + 1)[:n])).astype(np.float32)
+
+
 class LogMel:
     """Computes dB-scaled mel power frames from already-padded audio."""
 
@@ -59,14 +104,14 @@ class LogMel:
 
     @cached_property
     def window(self) -> np.ndarray:
-        """Periodic Hann window, as librosa's stft uses."""
-        return scipy.signal.get_window("hann", self.settings.n_fft, fftbins=True).astype(np.float32)
+        """(n_fft,) periodic Hann window, as librosa's stft uses."""
+        return hann_window(self.settings.n_fft)
 
     @cached_property
     def mel_basis(self) -> np.ndarray:
-        """(n_mels, 1 + n_fft/2) librosa Slaney mel filterbank."""
+        """(n_mels, 1 + n_fft/2) Slaney mel filterbank."""
         s = self.settings
-        return librosa.filters.mel(sr=s.sr, n_fft=s.n_fft, n_mels=s.n_mels, fmin=s.fmin, fmax=s.fmax).astype(np.float32)
+        return mel_filterbank(s.sr, s.n_fft, s.n_mels, s.fmin, s.fmax)
 
     def frames_to_db(self, padded: np.ndarray, n_frames: int) -> np.ndarray:
         """The first `n_frames` frames of padded audio as a (n_frames, n_mels) float32 dB array."""
