@@ -20,7 +20,19 @@ class TopDance(BaseModel):
 class Tempo(BaseModel):
     bpm: float = Field(description="beats per minute, folded into the top dance's range when plausible")
     mpm: float = Field(description="bars (measures) per minute under the top dance's meter")
+    dj_bpm: float = Field(description="the beat as DJ software counts it (about 128 for a tango at 32 bars/min)")
     beat_clarity: float = Field(description="0..1, how steady the beat is")
+    confidence: float | None = Field(description="0..1, how sure the beat network is of the beat")
+
+
+class Meter(BaseModel):
+    beats_per_bar: Literal[3, 4] = Field(description="beats to the bar the beat network hears")
+    confidence: float = Field(description="0..1, probability of that meter")
+
+
+class AlsoFits(BaseModel):
+    dance: str = Field(description="id of a second dance nearly as likely as the first")
+    name: str
 
 
 class TimelineWindow(BaseModel):
@@ -41,7 +53,9 @@ class ClassifyResult(BaseModel):
     not_sure_reason: str | None
     probabilities: dict[str, float] = Field(description="dance id -> probability, summing to 1")
     top2: list[TopDance]
+    also_fits: AlsoFits | None = Field(description="a second dance the music fits nearly as well, if any")
     tempo: Tempo
+    meter: Meter | None = Field(description="the meter heard, when the beat network found a beat")
     duration_s: float = Field(description="seconds analysed")
     source_duration_s: float | None = Field(description="length of the whole upload in seconds, if known")
     truncated: bool = Field(description="only the first max_duration_s seconds were analysed")
