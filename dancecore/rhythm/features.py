@@ -10,12 +10,12 @@ pedf 149 lags = 0 to 5.92 s); band 2 at 22050 Hz / 441 = 50 frames/s.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pywt
 from scipy.ndimage import maximum_filter
 from scipy.signal import correlate, resample_poly
+
+from dancecore.beat.filterbank import log_filterbank
 
 SR = 44100                 # sample rate of the recipe, Hz
 EXCERPT = 2 ** 19          # excerpt length, samples at 44100 Hz (11.89 s)
@@ -23,39 +23,6 @@ HOP = 441                  # hop of every band, samples of that band
 BAND_RATES = (11025.0, 11025.0, 22050.0)   # sample rate of each wavelet band, Hz
 BAND_FRAMES = (1024, 1024, 2048)           # STFT frame size of each band, samples
 FRAME_RATE = 25.0          # odf frames per second in bands 0 and 1
-BANDS_PER_OCTAVE = 24
-FMIN, FMAX, FREF = 30.0, 17000.0, 440.0    # filterbank limits and reference, Hz
-
-
-def _log_frequencies(fmin: float, fmax: float) -> np.ndarray:
-    """Centre frequencies (Hz) spaced BANDS_PER_OCTAVE per octave around FREF within [fmin, fmax]."""
-    left = np.floor(np.log2(fmin / FREF) * BANDS_PER_OCTAVE)
-    right = np.ceil(np.log2(fmax / FREF) * BANDS_PER_OCTAVE)
-    freqs = FREF * 2.0 ** (np.arange(left, right) / BANDS_PER_OCTAVE)
-    freqs = freqs[np.searchsorted(freqs, fmin):]
-    return freqs[:np.searchsorted(freqs, fmax, "right")]
-
-
-@lru_cache(maxsize=None)
-def log_filterbank(frame_size: int, sample_rate: float) -> np.ndarray:
-    """Triangular log filterbank, shape (frame_size // 2 FFT bins, n_filters), unit-area filters.
-
-    124 filters for frame 1024 at 11025 Hz, 148 for frame 2048 at 22050 Hz.
-    """
-    n_bins = frame_size // 2
-    bin_freqs = np.fft.fftfreq(frame_size, 1.0 / sample_rate)[:n_bins]
-    freqs = _log_frequencies(FMIN, FMAX)   # above Nyquist they collapse onto the last FFT bin
-    idx = np.clip(np.searchsorted(bin_freqs, freqs), 1, n_bins - 1)
-    idx -= (freqs - bin_freqs[idx - 1]) < (bin_freqs[idx] - freqs)
-    bins = np.unique(idx)
-    bank = np.zeros((n_bins, len(bins) - 2), dtype=np.float64)
-    for band, (start, centre, stop) in enumerate(zip(bins[:-2], bins[1:-1], bins[2:])):
-        if stop - start < 2:
-            centre, stop = start, start + 1
-        tri = np.concatenate([np.linspace(0, 1, centre - start, endpoint=False),
-                              np.linspace(1, 0, stop - centre, endpoint=False)])
-        bank[start:stop, band] = tri / tri.sum()
-    return bank.astype(np.float32)
 
 
 def _frames(signal: np.ndarray, frame_size: int) -> np.ndarray:
