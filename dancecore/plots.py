@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from dancecore.dances import BY_ID, DANCE_IDS
 
-from dancecore.dances import BY_ID, DANCE_IDS  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-DANCE_COLOURS = dict(zip(DANCE_IDS, plt.get_cmap("tab10").colors))
+# matplotlib's "tab10" colours in DANCE_IDS order, written out so that the colours (the web page's) cost no
+# matplotlib import (0.4 s, 20 MB); the drawing imports it when called.
+DANCE_COLOURS = dict(zip(DANCE_IDS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")))
 
 
 def plot_timeline(path: str | Path, times_s: np.ndarray, window_probs: np.ndarray,
@@ -38,6 +40,8 @@ def timeline_png(times_s: np.ndarray, window_probs: np.ndarray, spectrogram: np.
 def timeline_figure(times_s: np.ndarray, window_probs: np.ndarray, spectrogram: np.ndarray | None = None,
                     frame_rate: float = 22050 / 512, title: str = "") -> Figure:
     """The timeline as a matplotlib Figure, built without pyplot so worker threads can draw at once."""
+    from matplotlib.figure import Figure
+
     rows = 2 if spectrogram is not None else 1
     fig = Figure(figsize=(10, 2.6 * rows + 0.6))
     axes = fig.subplots(rows, 1, sharex=True, squeeze=False)

@@ -19,7 +19,6 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
-from matplotlib.colors import to_hex
 
 from dancecore import __version__
 from dancecore.classify import Classifier
@@ -109,7 +108,7 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
         limits = service.limits
         model = service.classifier.model
         return {"dances": [{"id": d.id, "name": d.name, "style": d.style, "meter": d.meter, "bpm": d.bpm,
-                            "colour": to_hex(DANCE_COLOURS[d.id])} for d in DANCES],
+                            "colour": DANCE_COLOURS[d.id]} for d in DANCES],
                 "limits": {name: getattr(limits, name) for name in LimitsInfo.model_fields},
                 "model": {"name": model.name, "arch": model.arch}, "formats": FORMATS_HINT}
 
