@@ -1,5 +1,5 @@
 """Ballroom arranger: renders labelled training audio for the ten dances (and for seven other social
-dances, dancecore.data.synth.social, measured as negatives for "not sure": see docs/MODEL.md).
+dances, dancecore.data.synth.social, measured as negatives for "not sure": see research/tried.md).
 
 A seeded generator picks a style (traditional ballroom band or a modern pop/electronic variant) and
 a tempo for the dance, arranges a song (form, harmony, drums, bass, comping, melody) as MIDI,
