@@ -32,9 +32,11 @@ def test_hann_window_equals_scipy(n: int) -> None:
     np.testing.assert_array_equal(hann_window(n), scipy.signal.get_window("hann", n, fftbins=True).astype(np.float32))
 
 
-def test_features_import_neither_librosa_nor_scipy_signal() -> None:
-    code = ("import sys, dancecore.features; "
+@pytest.mark.parametrize("module", ["dancecore.features", "dancecore.rhythm.features"])
+def test_features_import_neither_librosa_nor_scipy_signal(module: str) -> None:
+    """Inference computes both spectrograms; librosa (numba) and scipy.signal/ndimage cost seconds to import."""
+    code = (f"import sys, {module}; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('librosa', 'numba', 'sklearn') "
-            "or m.startswith('scipy.signal')))")
+            "or m.startswith(('scipy.signal', 'scipy.ndimage'))))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
