@@ -1,4 +1,4 @@
-"""Split pip's install plan so that PyTorch's large wheels go in one at a time.
+"""Split pip's install plan so that PyTorch's large wheels go in one at a time (for `install.sh --dev`).
 
 Reads the JSON report of `pip install --dry-run --report FILE` and prints pip requirements, one
 install command per line: first each large distribution on a line of its own (torch, torchvision,

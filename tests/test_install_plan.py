@@ -1,4 +1,4 @@
-"""scripts/install_plan.py: PyTorch's large wheels one per pip command, the rest together."""
+"""scripts/install_plan.py: PyTorch's large wheels one per pip command, the rest together; install.sh's options."""
 from __future__ import annotations
 
 import json
@@ -49,3 +49,10 @@ def test_unreadable_report_is_one_line_error(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, str(SCRIPT), str(path)], capture_output=True, text=True)
     assert run.returncode == 2
     assert len(run.stderr.strip().splitlines()) == 1 and "cannot read pip's report" in run.stderr
+
+
+def test_install_sh_refuses_an_unknown_option_in_one_line() -> None:
+    run = subprocess.run(["bash", str(REPO / "scripts" / "install.sh"), "--devv"], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "install.sh: unknown option '--devv'; use no option (classify, live, serve, bot) or --dev (adds tests and training)"]
