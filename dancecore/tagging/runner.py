@@ -1,0 +1,53 @@
+"""Many files: one process per core (classification is CPU-bound), a progress bar with ETA, outcomes
+in input order. Ctrl-C stops handing out files, lets the ones in progress finish (each write is atomic)
+and re-raises."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dancecore.tagging import worker
+from dancecore.tagging.job import JobOptions, Outcome
+
+
+def run(files: list[Path], options: JobOptions, workers: int, model_path: str | None = None,
+        cache_dir: str | None = None, classifier: Any = None,
+        report: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
+    """Process `files` with `workers` processes (1: in this process, with `classifier` when given).
+
+    model_path / cache_dir: what the workers classify with (see dancecore.tagging.worker);
+    `report` is called with each outcome as it arrives (print through tqdm.write to keep the bar whole).
+    """
+    outcomes: list[Outcome | None] = [None] * len(files)
+    bar = tqdm(total=len(files), unit="file", desc="checking" if options.dry_run else "tagging",
+               file=sys.stderr, disable=len(files) < 2, dynamic_ncols=True)
+    try:
+        if workers <= 1 or len(files) <= 1:
+            worker.init(model_path, cache_dir, classifier)
+            for i, path in enumerate(files):
+                outcomes[i] = _done(worker.run(path, options), bar, report)
+        else:
+            with ProcessPoolExecutor(min(workers, len(files)), mp_context=get_context("spawn"),
+                                     initializer=worker.init_worker, initargs=(model_path, cache_dir)) as pool:
+                jobs: dict[Future, int] = {pool.submit(worker.run, path, options): i for i, path in enumerate(files)}
+                try:
+                    for job in as_completed(jobs):
+                        outcomes[jobs[job]] = _done(job.result(), bar, report)
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    finally:
+        bar.close()
+    return [o for o in outcomes if o is not None]
+
+
+def _done(outcome: Outcome, bar: tqdm, report: Callable[[Outcome], None]) -> Outcome:
+    report(outcome)
+    bar.update()
+    return outcome
