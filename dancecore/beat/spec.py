@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dancecore.beat import features
+from dancecore.errors import ModelError
 
 HIDDEN = 150                 # LSTM cells per layer
 LAYERS = 2                   # LSTM layers
@@ -35,3 +36,12 @@ def network_settings() -> dict:
         "inputs": list(INPUTS), "outputs": list(OUTPUTS), "classes": list(CLASSES),
         "lstm_layers": LAYERS, "lstm_hidden": HIDDEN, "fold": FOLD,
     }
+
+
+def check_settings(settings: dict) -> None:
+    """ModelError when a model file's beat network settings differ from what this code computes."""
+    expected = network_settings()
+    for key in ("features", "inputs", "outputs", "classes"):
+        if settings.get(key) != expected[key]:
+            raise ModelError(f"the model's beat network expects different {key} ({settings.get(key)!r}) "
+                             "from this dancecore's; use a model built by this version")

@@ -17,6 +17,7 @@ from torch import nn
 
 from dancecore.beat.features import N_FEATURES
 from dancecore.beat.spec import HIDDEN, LAYERS, N_CLASSES
+from dancecore.errors import ModelError
 
 _KERNEL = 10
 _POOLED = 2 * ((N_FEATURES - _KERNEL + 1) // 2)   # 262 values after conv, ReLU and max-pool
@@ -49,8 +50,18 @@ class BeatCRNN(nn.Module):
 
 
 def load_beatnet_weights(path: str | Path) -> dict[str, np.ndarray]:
-    """A BeatNet state dict file (e.g. ``BeatNet/models/model_2_weights.pt``) as float32 numpy arrays."""
-    state = torch.load(str(path), map_location="cpu", weights_only=True)
+    """A BeatNet state dict file (e.g. ``BeatNet/models/model_2_weights.pt``) as float32 numpy arrays.
+
+    ModelError when the file is unreadable or its parameter names or shapes are not BeatNet's.
+    """
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:   # torch raises many types for missing, truncated or non-torch files
+        raise ModelError(f"{path}: not a readable PyTorch state dict ({str(exc).splitlines()[0][:100]})") from None
+    expected = {name: tuple(p.shape) for name, p in BeatCRNN().state_dict().items()}
+    found = {name: tuple(getattr(t, "shape", ())) for name, t in state.items()} if isinstance(state, dict) else {}
+    if found != expected:
+        raise ModelError(f"{path}: not BeatNet's beat/downbeat network (parameters {sorted(found)[:4]}...)")
     return {name: tensor.detach().numpy().astype(np.float32) for name, tensor in state.items()}
 
 
@@ -59,6 +70,12 @@ def weights_npz(weights: Mapping[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **{name: np.asarray(value, dtype=np.float32) for name, value in weights.items()})
     return buffer.getvalue()
+
+
+def weights_from_npz(data: bytes) -> dict[str, np.ndarray]:
+    """The parameters stored by `weights_npz`."""
+    with np.load(io.BytesIO(data)) as npz:
+        return {name: npz[name] for name in npz.files}
 
 
 def crnn_from_weights(weights: Mapping[str, np.ndarray]) -> BeatCRNN:
