@@ -5,7 +5,6 @@ import threading
 import time
 from typing import BinaryIO
 
-import torch
 from threadpoolctl import threadpool_limits
 
 from adapters.announcers import Announcer, Announcers
@@ -43,11 +42,10 @@ class LiveAdapter:
 
     def __init__(self, config: AdapterConfig, classifier: Classifier | None = None, source: Source | None = None,
                  stdin: BinaryIO | None = None, extra: list[Announcer] | None = None) -> None:
-        torch.set_num_threads(config.engine.threads)
-        # numpy's BLAS threads fight torch's for the cores: 10x slower spectrogram frames on a busy machine
+        # numpy's BLAS threads fight the model's for the cores: 10x slower spectrogram frames on a busy machine
         threadpool_limits(config.engine.threads)
         self.config = config
-        self.classifier = classifier or Classifier(load_model(config.model))
+        self.classifier = classifier or Classifier(load_model(config.model, threads=config.engine.threads))
         model = self.classifier.model
         self.announcers = Announcers(build_announcers(config) + list(extra or []))
         try:

@@ -43,7 +43,7 @@ class EngineConfig(_Section):
     tempo_s: float = Field(6.0, ge=2.0, le=30, description="span of audio for tempo and beat clarity, seconds")
     talk_s: float = Field(4.0, ge=1.0, le=30, description="span for the low-energy (talk) measure, seconds")
     rhythm_audio_s: float = Field(12.0, ge=0, le=60, description="recent audio handed to the scorer, seconds")
-    threads: int = Field(1, ge=1, le=64, description="torch CPU threads")
+    threads: int = Field(1, ge=1, le=64, description="CPU threads of the model's networks")
 
 
 class TrackerConfig(_Section):

@@ -3,7 +3,7 @@
 
 `WindowStream` is the synchronous core (audio in, Observations out) shared by the engine, the
 tests and the benchmark: window k covers spectrogram frames [k*hop, k*hop + 224), exactly what
-`cut_windows(log_mel(audio), 224, hop)` gives offline, scored by the same Classifier method.
+`cut_windows(log_mel(audio), 224, hop)` gives offline, scored by the same model-unit methods.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from adapters.sources import Source
 from adapters.tracker import Observation, Tracker
 from dancecore.classify import Classifier
 from dancecore.features import StreamingLogMel
-from dancecore.fusion import RhythmScorer
 from dancecore.tempo import onset_envelope, tempo_of_onsets
 
 log = logging.getLogger(__name__)
@@ -98,7 +97,9 @@ class WindowStream:
         song_from = 0
         if self.music_start_s is not None:
             song_from = round(self.music_start_s * self.features.sr) - self._first_sample
-        probs, other = self.score(window, self._audio[max(0, audio_end - self.keep_samples, song_from):audio_end])
+        first = max(0, audio_end - self.keep_samples, song_from)
+        probs, other = self.score(window, end - self.window_frames, self._audio[first:audio_end],
+                                  self._first_sample + first)
         return Observation(
             t_s=end * self.features.hop_length / self.features.sr,
             probs=probs, other=other,
@@ -108,16 +109,19 @@ class WindowStream:
             levels_dbfs=level_dbfs(span.reshape(n_blocks, self.level_block)),
             level_block_s=self.level_block / self.features.sr)
 
-    def score(self, window: np.ndarray, recent_audio: np.ndarray) -> tuple[np.ndarray, float | None]:
-        """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window and the rhythm branch's
-        probability of another dance (None without one), from the same Classifier method as offline.
-        `recent_audio` (up to rhythm_audio_s seconds ending with the window, none from before the song
-        began, at the model's rate) is where the rhythm branch gets its input."""
+    def score(self, window: np.ndarray, start_frame: int, recent_audio: np.ndarray,
+              first_sample: int) -> tuple[np.ndarray, float | None]:
+        """(10,) probabilities over DANCE_IDS for one (224, n_mels) dB window starting at stream frame
+        `start_frame`, and the rhythm branch's probability of another dance (None without one), from the same
+        model-unit methods as offline. `recent_audio` (up to rhythm_audio_s seconds ending with the window,
+        none from before the song began, at the model's rate; its first sample is stream sample
+        `first_sample`) is where the rhythm branch gets its input."""
+        model = self.classifier.model
         excerpts = None
-        if self.classifier.needs_audio:
-            excerpts = [RhythmScorer.excerpt(recent_audio, len(recent_audio), self.features.sr)]
-        probs, other = self.classifier.window_scores(window[None], excerpts)
-        return probs[0], None if other is None else float(other[0])
+        if model.needs_audio:
+            excerpts = model.window_excerpts(recent_audio, np.array([start_frame]), first_sample)
+        scores = model.score_windows(window[None], excerpts)
+        return scores.probs[0], None if scores.other is None else float(scores.other[0])
 
     def _trim(self) -> None:
         """Drop frames and samples no later window can need."""

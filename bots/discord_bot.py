@@ -16,7 +16,6 @@ from pathlib import Path
 
 import aiohttp
 import discord
-import torch
 from discord.ext import commands
 
 from bots.cog import DanceCog
@@ -71,9 +70,8 @@ def bot_intents(config: BotConfig) -> discord.Intents:
 
 def build_service(config: BotConfig, model_path: str | None = None) -> ClassificationService:
     """Load the model (the shipped default unless the config or `model_path` names one) and wrap
-    it in a service with the config's limits; torch threads are split between the workers."""
-    model = load_model(model_path or config.model)
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // config.limits.workers))
+    it in a service with the config's limits; the model's threads are split between the workers."""
+    model = load_model(model_path or config.model, threads=max(1, (os.cpu_count() or 1) // config.limits.workers))
     classifier = Classifier(model, stride_frames=config.stride_frames, max_duration_s=config.limits.max_duration_s,
                             timeout_s=config.limits.timeout_s)
     return ClassificationService(classifier, config.limits)

@@ -4,10 +4,10 @@ Input tensors are (batch, channels, n_mels, frames): frequency is the image heig
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
-
-import os
+from typing import Any
 
 import torch
 from torch import nn
@@ -36,6 +36,7 @@ class DanceNet(nn.Module):
 
     def __init__(self, n_classes: int, in_channels: int = 1, width: int = 64, dropout: float = 0.3) -> None:
         super().__init__()
+        self.settings = {"width": width, "dropout": dropout}  # what build_model needs to rebuild it
 
         def block(cin: int, cout: int, pool: tuple[int, int]) -> nn.Sequential:
             return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
@@ -74,18 +75,22 @@ class _TemporalResidual(nn.Module):
         return torch.relu(x + self.conv(x))
 
 
-def build_model(arch: str, n_classes: int, in_channels: int = 1, pretrained: bool = False) -> nn.Module:
+def build_model(arch: str, n_classes: int, in_channels: int = 1, pretrained: bool = False,
+                **settings: Any) -> nn.Module:
     """Build an architecture by name (see `available_archs`) returning logits of `n_classes`.
 
     Thesis names with a `_7x7`, `_16x3` or `_40x3` suffix get a new first convolution with that
     (frequency x time) kernel over `in_channels`. `pretrained` loads ImageNet weights only when
     torchvision finds them in its local cache (they cannot be downloaded here); otherwise it warns.
+    `settings`: DanceNet's width and dropout (`DanceNet.settings`); the thesis architectures take none.
     """
     if arch == DEFAULT_ARCH:
-        return DanceNet(n_classes, in_channels)
+        return DanceNet(n_classes, in_channels, **settings)
     match = re.fullmatch(r"(densenet161|resnet18|resnext50_32x4d|vgg16)(?:_(7x7|16x3|40x3))?", arch)
     if not match:
         raise ConfigError(f"unknown architecture {arch!r}; choose one of: {', '.join(available_archs())}")
+    if settings:
+        raise ConfigError(f"architecture {arch} takes no settings, got {', '.join(sorted(settings))}")
     import torchvision  # imported here: it costs ~1 s and only the thesis architectures need it
 
     base, variant = match.groups()

@@ -1,149 +1,216 @@
-"""The model file: one torch checkpoint carrying network, classes, features, normalisation,
-reject thresholds, training provenance and metrics. Loading it needs nothing else."""
+"""The model unit: one object that owns a model file's networks, the fusion and the song-level decision.
+
+Given a spectrogram (and the audio it came from, when the model has a rhythm branch) and the window
+positions, `DanceModel.analyse` returns the window scores and the song's decision; live audio scores one
+window at a time through the same `window_excerpts` and `score_windows`. Networks run on ONNX Runtime
+(dancecore.runtime); nothing here imports PyTorch. A model file is a `.dcmodel` archive
+(dancecore.modelfile); `load_model` also takes a training checkpoint (`.pt`) when PyTorch is installed.
+"""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
-from dancecore.architectures import build_model
 from dancecore.dances import DANCE_IDS
-from dancecore.errors import ModelError
-from dancecore.features import FeatureSettings
-from dancecore.segments import WINDOW_FRAMES
+from dancecore.errors import DancecoreError, ModelError
+from dancecore.fusion import excerpt, excerpt_features, fuse
+from dancecore.modelfile import ModelArchive, is_torch_checkpoint, read_archive
+from dancecore.modelinfo import ModelInfo, RejectSettings
+from dancecore.rhythm.data import CLASSES as RHYTHM_CLASSES
+from dancecore.rhythm.inputs import cross_correlation, stack_inputs
+from dancecore.runtime import Network, OnnxNetwork
+from dancecore.segments import cut_windows
+from dancecore.song import SongDecision, SongEvidence, SongRule, WindowMeanRule
+from dancecore.tempo import estimate_tempo
 
-FORMAT = "dancecore-model/1"
-DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "default.pt"
+DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "default.dcmodel"
+CNN = "cnn"
+__all__ = ["DEFAULT_MODEL_PATH", "DanceModel", "RejectSettings", "SongAnalysis", "WindowScores", "load_model"]
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """Scores of n windows. probs: (n, 10) fused probabilities over DANCE_IDS (the CNN's alone without a
+    rhythm branch); other: (n,) rhythm probability of another dance; cnn: (n, 10) the CNN's over DANCE_IDS;
+    rhythm: (n, 11) the rhythm branch's over its classes (other and rhythm None without a rhythm branch)."""
+
+    probs: np.ndarray
+    other: np.ndarray | None
+    cnn: np.ndarray
+    rhythm: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class SongAnalysis:
+    """One recording through the unit: start_frames (n,) of its windows, padded (shorter than one window),
+    the window scores and the song's decision."""
+
+    start_frames: np.ndarray
+    padded: bool
+    scores: WindowScores
+    decision: SongDecision
 
 
 @dataclass
-class RejectSettings:
-    """When a result says "not sure": top probability below `min_top_probability`, beat clarity
-    (0..1, see dancecore.tempo) below `min_beat_clarity`, or the rhythm branch's mean probability of
-    another dance above `max_other_probability`."""
+class DanceModel(ModelInfo):
+    """A model file ready to run. networks: name -> runnable network ("cnn"; "rhythm_0".. the rhythm
+    branch's members, averaged); specs: each network's model.json entry (file, weights, kind, settings);
+    song_rule: the song-level decision (dancecore.song), replaceable."""
 
-    min_top_probability: float = 0.5
-    min_beat_clarity: float = 0.05
-    max_other_probability: float = 1.0
-
-    def to_dict(self) -> dict[str, float]:
-        return {"min_top_probability": self.min_top_probability, "min_beat_clarity": self.min_beat_clarity,
-                "max_other_probability": self.max_other_probability}
-
-    def doubt(self, confidence: float, clarity: float, other: float | None) -> str | None:
-        """Why a recording with this top probability, beat clarity and mean 'other dance' probability
-        (None without a rhythm branch) is "not sure", or None when it names its dance."""
-        if clarity < self.min_beat_clarity:
-            return f"no steady beat (clarity {clarity:.2f} < {self.min_beat_clarity:.2f})"
-        if other is not None and other > self.max_other_probability:
-            return f"sounds like another dance ({other:.2f} > {self.max_other_probability:.2f})"
-        if confidence < self.min_top_probability:
-            return f"low confidence ({confidence:.2f} < {self.min_top_probability:.2f})"
-        return None
-
-
-@dataclass
-class DanceModel:
-    """A trained dance classifier over log-mel windows.
-
-    normalisation: (mean, std) in dB applied to input windows; classes: output order of dance ids.
-    rhythm: optional {"branch": RhythmBranch state, "fusion": FusionSettings dict} (dancecore.fusion),
-    fused with the CNN per window.
-    """
-
-    arch: str
-    network: nn.Module
-    classes: list[str]
-    features: FeatureSettings = field(default_factory=FeatureSettings)
-    window_frames: int = WINDOW_FRAMES
-    normalisation: tuple[float, float] = (-40.0, 20.0)
-    reject: RejectSettings = field(default_factory=RejectSettings)
-    provenance: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    rhythm: dict[str, Any] | None = None
-    name: str = "model"
+    networks: dict[str, Network] = field(default_factory=dict)
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    song_rule: SongRule = field(default_factory=WindowMeanRule)
 
     @classmethod
-    def new(cls, arch: str, classes: list[str] | None = None, **kwargs: Any) -> "DanceModel":
-        """An untrained model of `arch` over `classes` (default: the ten dances)."""
-        classes = list(classes or DANCE_IDS)
-        return cls(arch=arch, network=build_model(arch, len(classes), in_channels=1), classes=classes, **kwargs)
+    def from_archive(cls, archive: ModelArchive, threads: int = 0) -> DanceModel:
+        """Open every network of a model archive in an ONNX Runtime session of `threads` intra-op threads
+        (0: one per core)."""
+        specs = archive.meta.get("networks") or {}
+        info = ModelInfo.from_meta(archive.meta)
+        networks = {name: OnnxNetwork(archive.member(spec["file"]), threads, name) for name, spec in specs.items()}
+        return cls.with_networks(info, specs, networks)
 
-    def to_input(self, windows: np.ndarray) -> torch.Tensor:
-        """(n, frames, n_mels) dB windows -> normalised (n, 1, n_mels, frames) tensor."""
-        mean, std = self.normalisation
-        x = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).transpose(1, 2).unsqueeze(1)
-        return (x - mean) / std
+    @classmethod
+    def with_networks(cls, info: ModelInfo, specs: dict[str, dict[str, Any]],
+                      networks: dict[str, Network]) -> DanceModel:
+        """The unit of `info` running `networks` (any Network: ONNX sessions, or the training side's torch
+        modules); ModelError when the networks do not make a dancecore model."""
+        model = cls(**vars(info.info()), networks=networks, specs=specs)
+        if CNN not in specs or CNN not in networks:
+            raise ModelError(f"model {info.name}: no '{CNN}' network in the model file")
+        for name in model.rhythm_members:
+            if list(specs[name].get("classes", [])) != list(RHYTHM_CLASSES):
+                raise ModelError(f"model {info.name}: rhythm network {name} has classes {specs[name].get('classes')}, "
+                                 f"expected {list(RHYTHM_CLASSES)}")
+        if model.rhythm_members and info.fusion is None:
+            raise ModelError(f"model {info.name}: a rhythm branch without fusion settings")
+        return model
 
-    @torch.inference_mode()
+    @property
+    def arch(self) -> str:
+        """The CNN's architecture name (dancecore.architectures)."""
+        return self.specs[CNN]["settings"]["arch"]
+
+    @property
+    def rhythm_members(self) -> list[str]:
+        """Names of the rhythm branch's networks, in order (empty without a rhythm branch)."""
+        return sorted(n for n, s in self.specs.items() if s.get("kind") == "rhythm")
+
+    @property
+    def needs_audio(self) -> bool:
+        """True when windows are scored from raw audio too (a model with a rhythm branch)."""
+        return bool(self.rhythm_members)
+
     def predict_windows(self, windows: np.ndarray, batch_size: int = 32) -> np.ndarray:
-        """Class probabilities (n, n_classes) float64 for (n, frames, n_mels) dB windows. Inputs go in
-        channels-last layout, like the network loaded from a file: on CPU the convolutions and pooling run
-        about 3x faster that way (scripts/bench_classify.py), with the same results to float rounding."""
-        self.network.eval()
-        out = []
-        for start in range(0, len(windows), batch_size):
-            x = self.to_input(windows[start:start + batch_size]).contiguous(memory_format=torch.channels_last)
-            logits = self.network(x)
-            out.append(torch.softmax(logits.float(), dim=1).double().numpy())
+        """The CNN's class probabilities (n, len(classes)) float64, in `classes` order, for
+        (n, frames, n_mels) dB windows."""
+        net = self.networks[CNN]
+        out = [_softmax(net.run({net.inputs[0]: self.network_input(windows[start:start + batch_size])})[0])
+               for start in range(0, len(windows), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)))
 
-    def to_checkpoint(self) -> dict[str, Any]:
-        """Plain dict (tensors, numbers, strings) that `torch.save` writes and `from_checkpoint` reads."""
-        return {
-            "format": FORMAT, "name": self.name, "arch": self.arch, "classes": list(self.classes),
-            "features": self.features.to_dict(), "window_frames": self.window_frames,
-            "normalisation": {"mean": float(self.normalisation[0]), "std": float(self.normalisation[1])},
-            "reject": self.reject.to_dict(), "provenance": self.provenance, "metrics": self.metrics,
-            "state_dict": {k: v.detach().cpu() for k, v in self.network.state_dict().items()},
-            "rhythm": self.rhythm,
-        }
+    def cnn_probabilities(self, windows: np.ndarray) -> np.ndarray:
+        """(n, 10) CNN probabilities over DANCE_IDS."""
+        return self.predict_windows(windows)[:, [self.classes.index(d) for d in DANCE_IDS]]
 
-    @classmethod
-    def from_checkpoint(cls, ckpt: dict[str, Any]) -> "DanceModel":
-        """Rebuild from `to_checkpoint`'s dict."""
-        if ckpt.get("format") != FORMAT:
-            raise ModelError(f"not a dancecore model file (format {ckpt.get('format')!r}, expected {FORMAT})")
-        network = build_model(ckpt["arch"], len(ckpt["classes"]), in_channels=1)
-        network.load_state_dict(ckpt["state_dict"])
-        network.eval().to(memory_format=torch.channels_last)  # see predict_windows
-        norm = ckpt["normalisation"]
-        return cls(arch=ckpt["arch"], network=network, classes=list(ckpt["classes"]),
-                   features=FeatureSettings.from_dict(ckpt["features"]), window_frames=ckpt["window_frames"],
-                   normalisation=(norm["mean"], norm["std"]), reject=RejectSettings(**ckpt["reject"]),
-                   provenance=ckpt.get("provenance", {}), metrics=ckpt.get("metrics", {}),
-                   rhythm=ckpt.get("rhythm"), name=ckpt.get("name", "model"))
+    def rhythm_probabilities(self, excerpts: list[np.ndarray]) -> np.ndarray:
+        """(n, 11) rhythm-branch probabilities over its classes for audio excerpts at the model's rate (the
+        mean of its members'). Excerpts are featurised on a thread per core: the wavelet and FFT code
+        releases the GIL."""
+        def featurise(audio: np.ndarray) -> dict[str, np.ndarray]:
+            return excerpt_features(audio, self.features.sr)
 
-    def save(self, path: str | Path) -> None:
-        """Write the model file atomically (a crash never leaves a half-written file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save(self.to_checkpoint(), tmp)
-        tmp.replace(path)
+        if len(excerpts) < 2:
+            features = [featurise(x) for x in excerpts]
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(excerpts), os.cpu_count() or 1)) as pool:
+                features = list(pool.map(featurise, excerpts))
+        pedf, odf = stack_inputs(features)
+        inputs = {"pedf": pedf, "odf": odf}
+        probs = []
+        for name in self.rhythm_members:
+            net = self.networks[name]
+            if "xcorr" in net.inputs and "xcorr" not in inputs:
+                inputs["xcorr"] = cross_correlation(odf)
+            probs.append(_softmax(net.run({k: inputs[k] for k in net.inputs})[0]))
+        return np.mean(probs, axis=0)
+
+    def window_excerpts(self, samples: np.ndarray, start_frames: np.ndarray, first_sample: int = 0) -> list[np.ndarray]:
+        """The audio the rhythm branch hears for each window: the up to 11.89 s of `samples` (mono, model
+        rate; samples[0] is sample `first_sample` of the recording) that end where the window that starts
+        at spectrogram frame start_frames[i] ends."""
+        ends = (np.asarray(start_frames) + self.window_frames) * self.features.hop_length - first_sample
+        return [excerpt(samples, int(end), self.features.sr) for end in ends]
+
+    def score_windows(self, windows: np.ndarray, excerpts: list[np.ndarray] | None = None) -> WindowScores:
+        """Scores of (n, frames, n_mels) dB windows; with a rhythm branch, `excerpts` are `window_excerpts`
+        of the same windows. The rhythm branch works on a thread of its own while the CNN runs (both
+        release the GIL), so the two overlap on a multi-core machine."""
+        if not self.needs_audio:
+            cnn = self.cnn_probabilities(windows)
+            return WindowScores(probs=cnn, other=None, cnn=cnn, rhythm=None)
+        if excerpts is None or len(excerpts) != len(windows):
+            raise ValueError("a model with a rhythm branch needs one audio excerpt per window")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self.rhythm_probabilities, excerpts)
+            cnn = self.cnn_probabilities(windows)
+            rhythm = pending.result()
+        assert self.fusion is not None  # with_networks checks it
+        probs, other = fuse(cnn, rhythm, self.fusion)
+        return WindowScores(probs=probs, other=other, cnn=cnn, rhythm=rhythm)
+
+    def analyse(self, spectrogram: np.ndarray, samples: np.ndarray | None, stride_frames: int) -> SongAnalysis:
+        """A recording's (frames, n_mels) dB spectrogram (the model's feature settings) cut into windows every
+        `stride_frames` frames, scored, and decided; `samples` is the mono audio at the model's rate it was
+        made from (required with a rhythm branch, else unused)."""
+        if self.needs_audio and samples is None:
+            raise DancecoreError(f"model {self.name} has a rhythm branch and needs the audio, not only a spectrogram")
+        cut = cut_windows(spectrogram, self.window_frames, stride_frames, self.features.amin_db)
+        excerpts = self.window_excerpts(samples, cut.start_frames) if self.needs_audio else None
+        scores = self.score_windows(cut.windows, excerpts)
+        evidence = SongEvidence(scores.probs, scores.other, estimate_tempo(spectrogram, self.features))
+        return SongAnalysis(cut.start_frames, cut.padded, scores, self.decide(evidence))
+
+    def decide(self, evidence: SongEvidence) -> SongDecision:
+        """The song's answer from its evidence, by `song_rule`."""
+        return self.song_rule.decide(evidence, self)
 
 
-def load_model(path: str | Path | None = None) -> DanceModel:
-    """Load a model file; None means the default model shipped inside the package."""
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (n, k) logits, float64."""
+    x = np.asarray(logits, dtype=np.float64)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def load_model(path: str | Path | None = None, threads: int = 0) -> DanceModel:
+    """Load a model file (.dcmodel; None: the default model shipped in the package) with `threads` intra-op
+    threads per network (0: one per core). A training checkpoint (.pt from `dancecore train`) is converted
+    in memory when PyTorch is installed."""
     if path is None:
         path = DEFAULT_MODEL_PATH
         if not path.exists():
-            raise ModelError("no trained default model ships with this installation yet; "
-                             "train one with `dancecore train` and pass it with --model PATH")
+            raise ModelError(f"no default model at {path}; reinstall dancecore or pass --model PATH")
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise ModelError(f"{path}: model file not found; check the --model path")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged or foreign file
-        raise ModelError(f"{path}: cannot read model file ({type(exc).__name__}); is it a dancecore model?") from None
-    if not isinstance(ckpt, dict):
-        raise ModelError(f"{path}: not a dancecore model file")
-    model = DanceModel.from_checkpoint(ckpt)
+    archive = _checkpoint_archive(path) if is_torch_checkpoint(path) else read_archive(path)
+    model = DanceModel.from_archive(archive, threads)
     if model.name == "model":
         model.name = path.stem
     return model
+
+
+def _checkpoint_archive(path: Path) -> ModelArchive:
+    """A training checkpoint exported in memory (needs PyTorch, the train extra)."""
+    try:
+        from dancecore.training.torch_model import load_torch_model
+    except ImportError:
+        raise ModelError(f"{path}: a PyTorch training checkpoint; convert it with `dancecore export {path} "
+                         "OUT.dcmodel` where the train extra is installed (pip install -e '.[train]')") from None
+    return load_torch_model(path).to_archive()

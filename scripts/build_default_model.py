@@ -6,6 +6,7 @@ model selection only, never for training. The choice is made on a small grid, by
 (fusion weights: best song-level top-1, then top-2; thresholds: most out-of-set
 rejections with no in-set song rejected), and everything is recorded in the model file.
 Usage: python scripts/build_default_model.py --cnn runs/cnn1/best.pt --rhythm runs/rhythm_branch.pt
+(needs PyTorch, the train extra; writes dancecore/models/default.dcmodel).
 """
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ import torch
 from tqdm import tqdm
 
 from dancecore.audio import load_audio
-from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS
 from dancecore.features import log_mel
-from dancecore.fusion import FusionSettings, RhythmScorer
-from dancecore.model import DEFAULT_MODEL_PATH, RejectSettings, load_model
-from dancecore.segments import cut_windows
-from dancecore.tempo import estimate_tempo
+from dancecore.fusion import FusionSettings, fuse
+from dancecore.model import DEFAULT_MODEL_PATH, DanceModel, RejectSettings
+from dancecore.rhythm.classifier import RhythmBranch
+from dancecore.segments import DEFAULT_STRIDE_FRAMES
+from dancecore.training.torch_model import check_export, load_torch_model
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("DANCECORE_DATA", REPO.parent / "shared" / "data"))
@@ -43,15 +44,11 @@ MAX_FALSE_REJECTION = 0.0
 MIN_BEAT_CLARITY = 0.08
 
 
-def window_scores(cnn: Classifier, scorer: RhythmScorer, path: str) -> dict[str, np.ndarray | float]:
+def window_scores(unit: DanceModel, path: str) -> dict[str, np.ndarray | float]:
     """CNN (n, 10) and rhythm (n, 11) window probabilities and beat clarity of one recording."""
-    audio = load_audio(path, max_duration_s=cnn.max_duration_s)
-    spectrogram = log_mel(audio.samples, cnn.model.features)
-    cut = cut_windows(spectrogram)
-    ends = (cut.start_frames + cut.windows.shape[1]) * cnn.model.features.hop_length
-    excerpts = [RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends]
-    return {"cnn": cnn.window_probabilities(cut.windows), "rhythm": scorer.probabilities(excerpts, audio.sr),
-            "clarity": estimate_tempo(spectrogram).clarity}
+    audio = load_audio(path, sr=unit.features.sr)
+    song = unit.analyse(log_mel(audio.samples, unit.features), audio.samples, DEFAULT_STRIDE_FRAMES)
+    return {"cnn": song.scores.cnn, "rhythm": song.scores.rhythm, "clarity": song.decision.tempo_clarity}
 
 
 def load_scores(path: str) -> list[dict]:
@@ -62,31 +59,31 @@ def load_scores(path: str) -> list[dict]:
              "dance": str(saved[f"dance_{i}"]), "path": str(saved[f"path_{i}"])} for i in range(n)]
 
 
-def song_level(scores: dict, scorer: RhythmScorer) -> tuple[np.ndarray, float]:
-    fused, other = scorer.fuse(scores["cnn"], scores["rhythm"])
+def song_level(scores: dict, fusion: FusionSettings) -> tuple[np.ndarray, float]:
+    fused, other = fuse(scores["cnn"], scores["rhythm"], fusion)
     return fused.mean(axis=0), float(other.mean())
 
 
-def choose_weights(rows: list[dict], scorer_for) -> tuple[tuple[float, float], dict[str, list[float]]]:
+def choose_weights(rows: list[dict]) -> tuple[tuple[float, float], dict[str, list[float]]]:
     """(CNN, rhythm) exponents with the best in-set song top-1, then top-2, then mean per-dance recall
     (so that no dance is given up; remaining ties: the earlier in WEIGHTS)."""
     scores = {}
     in_set = [r for r in rows if r["dance"] in DANCE_IDS]
     truth = np.array([DANCE_IDS.index(r["dance"]) for r in in_set])
     for weights in WEIGHTS:
-        scorer = scorer_for(*weights)
-        ranks = np.array([np.argsort(-song_level(r, scorer)[0]).tolist().index(t) for r, t in zip(in_set, truth)])
+        fusion = FusionSettings(*weights)
+        ranks = np.array([np.argsort(-song_level(r, fusion)[0]).tolist().index(t) for r, t in zip(in_set, truth)])
         recall = [np.mean(ranks[truth == d] == 0) for d in np.unique(truth)]
         scores[weights] = (float(np.mean(ranks == 0)), float(np.mean(ranks < 2)), float(np.mean(recall)))
     best = max(WEIGHTS, key=lambda w: scores[w])
     return best, {f"cnn {c}, rhythm {r}": list(v) for (c, r), v in scores.items()}
 
 
-def choose_thresholds(rows: list[dict], scorer: RhythmScorer, min_beat_clarity: float = MIN_BEAT_CLARITY,
+def choose_thresholds(rows: list[dict], fusion: FusionSettings, min_beat_clarity: float = MIN_BEAT_CLARITY,
                       max_false_rejection: float = MAX_FALSE_REJECTION) -> tuple[RejectSettings, dict]:
     """(min top probability, max other probability) rejecting the most not_ballroom excerpts while
     rejecting at most `max_false_rejection` of in-set songs, counting the songs that `min_beat_clarity` rejects too."""
-    stats = [(song_level(r, scorer), r["dance"] in DANCE_IDS) for r in rows]
+    stats = [(song_level(r, fusion), r["dance"] in DANCE_IDS) for r in rows]
     unclear = np.array([r["clarity"] < min_beat_clarity for r in rows])
     best, best_key = RejectSettings(min_top_probability=0.0, max_other_probability=1.0), (-1.0, 0.0)
     for top in np.arange(0.0, 0.96, 0.05):
@@ -104,7 +101,7 @@ def choose_thresholds(rows: list[dict], scorer: RhythmScorer, min_beat_clarity: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cnn", required=True, help="CNN model file from `dancecore train`")
+    parser.add_argument("--cnn", required=True, help="CNN training checkpoint from `dancecore train` (best.pt)")
     parser.add_argument("--rhythm", required=True, help="rhythm branch state (scripts/train_rhythm.py)")
     parser.add_argument("--out", default=str(DEFAULT_MODEL_PATH))
     parser.add_argument("--songs", default=str(DATA / "songs" / "labels.csv"))
@@ -112,12 +109,8 @@ def main() -> None:
     parser.add_argument("--load-scores", metavar="NPZ", help="reuse scores saved by --save-scores (same CNN and rhythm)")
     args = parser.parse_args()
 
-    model = load_model(args.cnn)
-    rhythm_state = torch.load(args.rhythm, map_location="cpu", weights_only=True)
-    cnn = Classifier(model)
-
-    def scorer_for(cnn_weight: float = 1.0, rhythm_weight: float = 1.0) -> RhythmScorer:
-        return RhythmScorer({"branch": rhythm_state, "fusion": FusionSettings(cnn_weight, rhythm_weight).to_dict()})
+    rhythm = RhythmBranch.from_state(torch.load(args.rhythm, map_location="cpu", weights_only=True)).nets
+    model = load_torch_model(args.cnn).with_rhythm(rhythm, FusionSettings())
 
     with open(args.songs, newline="") as f:
         songs = list(csv.DictReader(f))
@@ -126,19 +119,20 @@ def main() -> None:
         rows = load_scores(args.load_scores)
     else:
         rows = []
+        unit = DanceModel.from_archive(model.to_archive())
         for song in tqdm(songs, desc="scoring validation songs", unit="song"):
-            scores = window_scores(cnn, scorer_for(), str(root / song["path"]))
+            scores = window_scores(unit, str(root / song["path"]))
             rows.append({**scores, "dance": song["dance"], "path": song["path"]})
     if args.save_scores:
         np.savez(args.save_scores, **{f"{k}_{i}": np.asarray(r[k]) for i, r in enumerate(rows)
                                       for k in ("cnn", "rhythm", "clarity", "dance", "path")})
 
-    weights, accuracy_by_weights = choose_weights(rows, scorer_for)
-    reject, rates = choose_thresholds(rows, scorer_for(*weights))
+    weights, accuracy_by_weights = choose_weights(rows)
+    reject, rates = choose_thresholds(rows, FusionSettings(*weights))
     print(f"validation song (top-1, top-2, mean recall) by weights: {accuracy_by_weights}; chosen {weights}")
     print(f"reject thresholds {reject.to_dict()}: {rates}")
 
-    model.rhythm = {"branch": rhythm_state, "fusion": FusionSettings(*weights).to_dict()}
+    model.fusion = FusionSettings(*weights)
     model.reject = reject
     model.name = "dancecore-default"
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
@@ -155,7 +149,9 @@ def main() -> None:
                                         "in-set songs rejected",
                       "validation_top1_top2_recall_by_weights": accuracy_by_weights, "rejection_on_validation": rates},
     }
-    model.save(args.out)
+    archive = model.to_archive()
+    check_export(model, archive)
+    archive.save(args.out)
     print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB)")
     print(json.dumps({"weights": weights, "reject": reject.to_dict(), **rates}))
 

@@ -47,8 +47,8 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def classifier(model_path: Path):
-    """A Classifier of the test model, shared by every test that only reads it."""
+    """A Classifier of the test model (one thread per network), shared by every test that only reads it."""
     from dancecore.classify import Classifier
     from dancecore.model import load_model
 
-    return Classifier(load_model(model_path))
+    return Classifier(load_model(model_path, threads=1))

@@ -11,8 +11,8 @@ import numpy as np
 
 from dancecore.audio import load_audio
 from dancecore.features import log_mel
-from dancecore.fusion import RhythmScorer
-from dancecore.segments import cut_windows
+from dancecore.fusion import OTHER_INDEX
+from dancecore.segments import DEFAULT_STRIDE_FRAMES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,17 +21,15 @@ def save_window_scores(songs: list[dict[str, str]], classifier, path: Path, seco
     """Score the first `seconds` of each song (labels.csv rows with absolute paths) with the classifier's CNN and
     rhythm branch, save them to `path` (.npz, beat clarity fixed at 0.5) and return each song's mean rhythm
     probability of another dance."""
-    scorer = RhythmScorer(classifier.model.rhythm)
+    model = classifier.model
     saved, other = {}, []
     for i, row in enumerate(songs):
-        audio = load_audio(row["path"], max_duration_s=seconds)
-        cut = cut_windows(log_mel(audio.samples, classifier.model.features))
-        ends = (cut.start_frames + cut.windows.shape[1]) * classifier.model.features.hop_length
-        rhythm = scorer.probabilities([RhythmScorer.excerpt(audio.samples, int(e), audio.sr) for e in ends], audio.sr)
-        saved.update({f"cnn_{i}": classifier.model.predict_windows(cut.windows), f"rhythm_{i}": rhythm,
+        audio = load_audio(row["path"], sr=model.features.sr, max_duration_s=seconds)
+        scores = model.analyse(log_mel(audio.samples, model.features), audio.samples, DEFAULT_STRIDE_FRAMES).scores
+        saved.update({f"cnn_{i}": scores.cnn, f"rhythm_{i}": scores.rhythm,
                       f"clarity_{i}": np.float64(0.5), f"dance_{i}": np.str_(row["dance"]),
                       f"path_{i}": np.str_(row["path"])})
-        other.append(float(rhythm[:, scorer.other_index].mean()))
+        other.append(float(scores.rhythm[:, OTHER_INDEX].mean()))
     np.savez(path, **saved)
     return other
 

@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 
 from bots.config import BotConfig, config_from_dict, load_config
 from bots.discord_bot import main
@@ -22,12 +21,9 @@ from dancecore.errors import ConfigError
 
 @pytest.fixture(autouse=True)
 def keep_process_settings():
-    """main() splits torch threads between workers and silences warnings; give the rest of the
-    session its settings back."""
-    threads = torch.get_num_threads()
+    """main() silences warnings; give the rest of the session its settings back."""
     with warnings.catch_warnings():
         yield
-    torch.set_num_threads(threads)
 
 
 def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

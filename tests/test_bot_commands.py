@@ -3,12 +3,12 @@ interactions on real clips: defer then follow up, the embed equals the core's re
 refusal is ephemeral, nothing is downloaded that is refused up front, one answer per request."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import discord
 import pytest
-import torch
 
 from bot_clips import bad_inputs, cut, phone_video, two_hour_mp3, wav_claiming_two_hours
 from bot_fakes import FakeCDN, FakeInteraction
@@ -18,10 +18,8 @@ from bots.discord_bot import DanceBot
 from bots.embeds import TIMELINE_FILENAME, result_embed
 from conftest import song
 from dancecore.classify import Classifier
-from dancecore.model import DanceModel
 from dancecore.service import MB, ClassificationService, ServiceLimits
 
-torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +165,7 @@ async def test_vanished_attachment_and_internal_errors_still_get_one_answer(clas
     gone.unlink()  # deleted on Discord between posting and downloading
     vanished = await slash(make_cog(classifier), attachment)
     assert vanished.answer.ephemeral and "couldn't download" in vanished.answer.content
-    broken = make_cog(Classifier(DanceModel.new("dancenet", classes=["a", "b"])))  # not the ten dances
+    broken = make_cog(Classifier(replace(classifier.model, classes=["a", "b"])))  # not the ten dances
     failed = await slash(broken, FakeCDN().attachment(media["clip"]))
     assert failed.answer.ephemeral and "went wrong on my side" in failed.answer.content
 

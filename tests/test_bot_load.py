@@ -9,7 +9,6 @@ from pathlib import Path
 import discord
 import psutil
 import pytest
-import torch
 
 from bot_clips import cut
 from bot_fakes import FakeCDN, FakeInteraction
@@ -21,7 +20,6 @@ from dancecore.classify import Classifier
 from dancecore.model import load_model
 from dancecore.service import ClassificationService, ServiceLimits
 
-torch.set_num_threads(1)
 N_REQUESTS = 50
 LIMITS = ServiceLimits(workers=2, queue_size=6, cooldown_s=30)
 RSS_GROWTH_LIMIT = 800 * 1024 * 1024  # generous: a few clips in flight need tens of MB
@@ -44,7 +42,7 @@ async def peak_rss(stop: asyncio.Event, samples: list[int]) -> None:
 
 async def test_fifty_clips_at_once(model_path: Path, clips: list[Path]) -> None:
     config = BotConfig(limits=LIMITS, sync_commands=False)
-    service = ClassificationService(Classifier(load_model(model_path)), LIMITS)
+    service = ClassificationService(Classifier(load_model(model_path, threads=1)), LIMITS)
     cog = DanceCog(DanceBot(config, service, intents=discord.Intents.default()), service, config)
     cdn = FakeCDN()
     interactions = [FakeInteraction(user_id=1000 + i) for i in range(N_REQUESTS)]

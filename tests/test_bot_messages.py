@@ -13,7 +13,6 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
-import torch
 from discord.ext.test import backend, factories
 
 from bot_clips import bad_inputs, cut
@@ -25,7 +24,6 @@ from conftest import song
 from dancecore.classify import Classifier
 from dancecore.service import ClassificationService, ServiceLimits
 
-torch.set_num_threads(1)
 _dpytest_send_message = backend.FakeHttp.send_message
 
 

@@ -1,16 +1,14 @@
-"""Dances, windows, aggregation, tempo and the model file."""
+"""Dances, windows, aggregation, tempo, the CNN architectures and the "not sure" rule (the model file:
+test_model_file.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from dancecore.aggregate import IncrementalAggregator, mean_probabilities
-from dancecore.architectures import available_archs, build_model
 from dancecore.dances import BY_ID, DANCE_IDS, nearest_by_tempo, resolve
-from dancecore.errors import ConfigError, ModelError
-from dancecore.features import FeatureSettings
-from dancecore.model import DanceModel, RejectSettings, load_model
+from dancecore.errors import ConfigError
+from dancecore.modelinfo import RejectSettings
 from dancecore.segments import cut_windows
 from dancecore.tempo import estimate_tempo, fold_to_dance
 from dancecore.features import log_mel
@@ -82,6 +80,9 @@ def test_noise_has_no_steady_beat() -> None:
 @pytest.mark.parametrize("arch", ["dancenet", "resnet18", "densenet161", "densenet161_16x3", "vgg16_40x3",
                                   "resnext50_32x4d_7x7"])
 def test_build_model_outputs_logits(arch: str) -> None:
+    torch = pytest.importorskip("torch", reason="the CNN architectures are PyTorch modules (train extra)")
+    from dancecore.architectures import available_archs, build_model
+
     assert arch in available_archs()
     net = build_model(arch, 10, in_channels=1).eval()
     with torch.inference_mode():
@@ -89,31 +90,13 @@ def test_build_model_outputs_logits(arch: str) -> None:
 
 
 def test_unknown_arch_is_a_clear_error() -> None:
+    pytest.importorskip("torch", reason="the CNN architectures are PyTorch modules (train extra)")
+    from dancecore.architectures import build_model
+
     with pytest.raises(ConfigError, match="unknown architecture"):
         build_model("alexnet", 10)
-
-
-def test_model_file_round_trip(tmp_path) -> None:
-    model = DanceModel.new("dancenet", name="roundtrip", provenance={"data": "none"}, metrics={"acc": 0.0})
-    windows = np.random.default_rng(3).normal(-40, 20, size=(3, 224, 224)).astype(np.float32)
-    before = model.predict_windows(windows)
-    model.save(tmp_path / "m.pt")
-    loaded = load_model(tmp_path / "m.pt")
-    np.testing.assert_allclose(loaded.predict_windows(windows), before, atol=1e-6)
-    np.testing.assert_allclose(before.sum(axis=1), 1.0, atol=1e-6)
-    assert loaded.classes == list(DANCE_IDS) and loaded.features == FeatureSettings()
-    assert loaded.provenance == {"data": "none"} and loaded.name == "roundtrip"
-
-
-def test_bad_model_files(tmp_path) -> None:
-    with pytest.raises(ModelError, match="not found"):
-        load_model(tmp_path / "missing.pt")
-    (tmp_path / "junk.pt").write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="cannot read"):
-        load_model(tmp_path / "junk.pt")
-    torch.save({"format": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ModelError, match="not a dancecore model"):
-        load_model(tmp_path / "other.pt")
+    with pytest.raises(ConfigError, match="takes no settings"):
+        build_model("resnet18", 10, width=32)
 
 
 def test_reject_settings_say_why_not_sure() -> None:

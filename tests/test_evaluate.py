@@ -14,7 +14,6 @@ import jsonschema
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from dancecore.audio import load_audio
 from dancecore.classify import Classifier
@@ -26,7 +25,8 @@ from dancecore.evaluation import metrics
 from dancecore.evaluation.report import REPORT_SCHEMA
 from dancecore.evaluation.runner import parse_alphas, training_overlap
 from dancecore.evaluation.splits import held_out
-from dancecore.model import DanceModel, load_model
+from dancecore.model import load_model
+from dancecore.modelinfo import ModelInfo
 
 REPO = Path(__file__).resolve().parents[1]
 SECONDS = 30  # --max-duration: keeps the test fast; classify gets the same limit
@@ -101,8 +101,7 @@ def test_counts_and_figures_are_consistent(report: dict) -> None:
 def test_predictions_agree_with_classify(model_path: Path, report: dict) -> None:
     """Same windows, stride and mean aggregation as `dancecore classify` (the cache stores float16 dB,
     which moves probabilities by well under 1e-2)."""
-    torch.set_num_threads(1)
-    classifier = Classifier(load_model(model_path), max_duration_s=SECONDS)
+    classifier = Classifier(load_model(model_path, threads=1), max_duration_s=SECONDS)
     for item in report["items"]:
         result = classifier.classify(item["path"])
         assert len(result.timeline) == item["n_windows"]
@@ -129,7 +128,6 @@ def test_second_run_reads_the_cache_and_gives_the_same_figures(model_path: Path,
     entries = sorted((evaluation / "cache").rglob("*.npy"))
     assert len(entries) >= 5
     mtimes = [e.stat().st_mtime_ns for e in entries]
-    torch.set_num_threads(1)
     assert main(["evaluate", str(model_path), str(manifest), "--out", str(tmp_path), "--cache", str(evaluation / "cache"),
                  "--max-duration", str(SECONDS)]) == 0
     again = json.loads((tmp_path / "report.json").read_text())
@@ -205,8 +203,8 @@ def test_crowd_noise_script_regenerates_the_asset(tmp_path: Path) -> None:
 
 
 def test_warns_when_evaluating_on_training_songs(manifest: Path) -> None:
-    model = DanceModel.new("dancenet", name="m", provenance={"dataset": {"source": f"{manifest} (training part)"},
-                                                             "config": {"val_fraction": 0.2, "seed": 4, "val": None}})
+    model = ModelInfo(name="m", provenance={"dataset": {"source": f"{manifest} (training part)"},
+                                            "config": {"val_fraction": 0.2, "seed": 4, "val": None}})
     warning = training_overlap(model, str(manifest), None, 0)
     assert warning is not None and "--held-out 0.2 --seed 4" in warning
     assert training_overlap(model, str(manifest), 0.2, 4) is None

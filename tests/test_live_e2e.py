@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
@@ -20,7 +19,6 @@ SR = 22050
 PLAY_SR = 44100
 EXCERPT_S, GAP_S, TAIL_S = 16.0, 5.0, 3.0
 CANDIDATES = ("jive", "slow_waltz", "samba", "tango", "quickstep")
-torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from bot_clips import bad_inputs, cut, two_hour_mp3, wav_claiming_two_hours
 from conftest import REPO, song
 from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
-from dancecore.model import DanceModel
 from dancecore.service import (MB, Answer, Busy, ClassificationService, Refusal, ServiceLimits, Slot, parse_bytes)
 
-torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +137,8 @@ async def test_bad_input_refusals(classifier: Classifier, media: dict[str, Path]
     assert svc.held == 0
 
 
-async def test_internal_errors_become_a_refusal(media: dict[str, Path]) -> None:
-    broken = Classifier(DanceModel.new("dancenet", classes=["a", "b"]))  # its classes are not the ten dances
+async def test_internal_errors_become_a_refusal(classifier: Classifier, media: dict[str, Path]) -> None:
+    broken = Classifier(replace(classifier.model, classes=["a", "b"]))  # its classes are not the ten dances
     svc = ClassificationService(broken, ServiceLimits(cooldown_s=0))
     outcome = await svc.submit(media["clip"].read_bytes(), "clip.mp3")
     assert isinstance(outcome, Refusal) and outcome.kind == "internal"

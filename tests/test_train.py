@@ -26,6 +26,7 @@ from dancecore.model import load_model
 from dancecore.tempo import estimate_tempo
 from dancecore.training import TrainConfig, TrainResult, load_config, train
 from dancecore.training.checkpoint import load_state
+from dancecore.training.torch_model import load_torch_model
 from dancecore.training.sampler import BalancedSampler, CropSource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +149,7 @@ def test_stopped_run_resumes_to_the_uninterrupted_result(manifests, cache_dir, r
     columns = ("train_loss", "train_accuracy", "val_loss", "val_window_accuracy", "val_song_accuracy", "best")
     assert ([[r[c] for c in columns] for r in resumed["progress"]["rows"]]
             == [[r[c] for c in columns] for r in straight["progress"]["rows"]])
-    assert load_model(out / "best.pt").metrics == load_model(reference.files.best).metrics
+    assert load_torch_model(out / "best.pt").metrics == load_torch_model(reference.files.best).metrics
 
 
 def test_torchrun_two_cpu_processes(manifests, cache_dir, tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_torchrun_two_cpu_processes(manifests, cache_dir, tmp_path: Path) -> Non
     stdout, err = proc.communicate(timeout=420)
     assert proc.returncode == 0, err[-3000:]
     assert stdout.count("best epoch") == 1          # only rank 0 reports
-    model = load_model(out / "best.pt")
+    model = load_torch_model(out / "best.pt")
     assert model.provenance["world_size"] == 2
     assert model.provenance["crops_seen"] == model.provenance["epochs"] * 3 * 8 * 2
     rows = load_state(out / "last.pt")["progress"]["rows"]
@@ -202,16 +203,22 @@ def test_existing_run_and_changed_resume_are_refused(manifests, cache_dir, tmp_p
 
 
 def test_fine_tuning_starts_from_the_init_model(manifests, cache_dir, reference, tmp_path: Path, capsys) -> None:
+    """--init takes a training checkpoint or the model file exported from it, with the same result."""
     train_csv, val_csv = manifests
-    start = load_model(reference.files.best)
+    start = load_torch_model(reference.files.best)
     result = train(str(train_csv), config(val_csv, epochs=1, batches_per_epoch=2, learning_rate=1e-5,
                                           init=str(reference.files.best)), tmp_path / "tuned", cache_dir=cache_dir)
-    tuned = load_model(result.files.best)
+    tuned = load_torch_model(result.files.best)
     assert tuned.normalisation == start.normalisation
     before, after = dict(start.network.named_parameters()), dict(tuned.network.named_parameters())
     drift = max(float((after[k] - before[k]).detach().abs().max()) for k in before)
     assert 0 < drift < 0.01, "a few small steps away from the init weights, not a fresh network"
     assert tuned.provenance["config"]["init"] == str(reference.files.best.absolute())
+
+    assert main(["export", str(reference.files.best), str(tmp_path / "start.dcmodel")]) == 0
+    again = train(str(train_csv), config(val_csv, epochs=1, batches_per_epoch=2, learning_rate=1e-5,
+                                         init=str(tmp_path / "start.dcmodel")), tmp_path / "tuned2", cache_dir=cache_dir)
+    assert_same(load_torch_model(again.files.best).network.state_dict(), tuned.network.state_dict(), "from .dcmodel")
 
     assert main(["train", str(train_csv), "--out", str(tmp_path / "bad"), "--init", str(reference.files.best),
                  "--arch", "resnet18"]) == 2
@@ -223,10 +230,10 @@ def test_weight_averaging_saves_the_moving_average(manifests, cache_dir, referen
     training state keeps as the average, it differs from the last trained weights, and it lags behind
     them (closer to the start weights); validation scores that averaged model."""
     train_csv, val_csv = manifests
-    start = load_model(reference.files.best)
+    start = load_torch_model(reference.files.best)
     result = train(str(train_csv), config(val_csv, epochs=1, batches_per_epoch=3, ema_decay=0.9,
                                           init=str(reference.files.best)), tmp_path / "ema", cache_dir=cache_dir)
-    saved = load_model(result.files.best).network.state_dict()
+    saved = load_torch_model(result.files.best).network.state_dict()
     state = load_state(result.files.last)
     averaged = {k.removeprefix("module."): v for k, v in state["averaged"].items() if k.startswith("module.")}
     assert_same(saved, averaged, "saved = averaged")

@@ -16,7 +16,6 @@ import httpx
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from bot_clips import bad_inputs, cut, phone_video, two_hour_mp3
 from conftest import song
@@ -34,7 +33,6 @@ pytest.importorskip("adapters.announcers.web")
 from adapters.announcers.web import WebAnnouncer, feed_url, serve_marquee, web_announcers  # noqa: E402
 from adapters.events import DanceEvent, SilenceEvent  # noqa: E402
 
-torch.set_num_threads(1)
 MB = 1024 * 1024
 
 

@@ -18,7 +18,6 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-import torch
 
 from bot_clips import cut
 from conftest import REPO, song
@@ -34,7 +33,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--headless=new"]
 FEED_TOKEN = "browser-test-token"
 SCREENSHOT = REPO / "docs" / "web_screenshot.png"
-torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +197,7 @@ def live_result(classifier: Classifier, path: Path, top: str) -> Any:
 
 def test_marquee_follows_the_announcer(server: str, chromium: Any, clips: dict[str, Path], model_path: Path,
                                        tmp_path: Path) -> None:
-    classifier = Classifier(load_model(model_path))
+    classifier = Classifier(load_model(model_path, threads=1))
     page = open_page(chromium, server + "/marquee", viewport={"width": 1280, "height": 720})
     page.wait_for_selector("#connection:text-is('live')")
     assert page.text_content("#dance") == "Waiting for the music…"

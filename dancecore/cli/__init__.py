@@ -15,9 +15,12 @@ from dancecore.errors import DancecoreError
 # DESCRIPTION (its --help text) and `add_arguments(parser)`, which also sets the parser's `run(args) -> int`.
 COMMANDS = {
     "classify": ("dancecore.cli.classify", "say which dance recordings are for"),
+    "tag": ("dancecore.cli.tag", "write the dance and tempo into audio files' tags; playlists per dance"),
     "train": ("dancecore.cli.train", "train a model on a labelled dataset"),
     "dedupe": ("dancecore.cli.dedupe", "find near-duplicate recordings (thesis §3.5.4)"),
     "evaluate": ("dancecore.cli.evaluate", "measure a model on a labelled dataset"),
+    "export": ("dancecore.cli.export", "turn a training checkpoint into a model file (.dcmodel)"),
+    "build-model": ("dancecore.cli.build_model", "rebuild a model file from a recipe, step by step"),
     "baseline": ("dancecore.cli.baseline", "train and test the SVM baseline (thesis §4.3)"),
     "live": ("dancecore.cli.live", "announce the dance of what is playing (OSC, MIDI, console)"),
     "serve": ("dancecore.cli.serve", "web page, JSON API and live marquee"),

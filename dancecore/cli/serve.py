@@ -6,8 +6,6 @@ import dataclasses
 import os
 import sys
 
-import torch
-
 from dancecore.classify import Classifier
 from dancecore.errors import DancecoreError
 from dancecore.model import load_model
@@ -58,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
                                                  ("cooldown_s", args.cooldown)) if value is not None}
     limits = dataclasses.replace(limits, **overrides)
     server = WebServer(args.host, args.port, log_level="debug" if args.debug else "warning")
-    model = load_model(args.model)
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // limits.workers))
+    model = load_model(args.model, threads=max(1, (os.cpu_count() or 1) // limits.workers))
     classifier = Classifier(model, stride_frames=args.stride, max_duration_s=limits.max_duration_s,
                             timeout_s=limits.timeout_s)
     service = ClassificationService(classifier, limits, timeline=False)

@@ -4,6 +4,7 @@ Inputs per 11.89 s excerpt (see dancecore.rhythm.features): pedf0/pedf1 (149 lag
 read position-sensitively, so the lag axis carries tempo) and odf0/odf1 (298 frames, read with
 dilated convolutions and global pooling, so the onset pattern counts but its phase does not).
 Outputs 11 classes (the ten dances + "other") and, during training only, the annotated tempo.
+Training side only (PyTorch): inference runs the same networks exported to ONNX (dancecore.model).
 """
 from __future__ import annotations
 
@@ -14,11 +15,7 @@ import torch
 from torch import nn
 
 from dancecore.rhythm.data import CLASSES
-from dancecore.rhythm.features import song_excerpts
-
-BANDS = (0, 1)          # wavelet bands used: 0-5.5 kHz and 5.5-11 kHz (band 2 does not survive 22.05 kHz)
-PEDF_LAGS = 149
-ODF_FRAMES = 298
+from dancecore.rhythm.inputs import PEDF_LAGS, cross_correlation, stack_inputs
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,11 @@ class NetConfig:
     loglag_bins: int = 0   # > 0 adds a branch over pedf on a log-lag axis (3 to 148 frames), pooled over lag
     xcorr: bool = False    # feed the pedf branch also the band 0 x band 1 cross-correlation (both lag signs)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> "NetConfig":
+        """Build from `asdict` output (a model file's settings; lists become tuples)."""
+        return cls(**{**values, "odf_dilations": tuple(values["odf_dilations"])})
+
 
 def loglag_matrix(bins: int, low: float = 3.0, high: float = PEDF_LAGS - 1.0) -> np.ndarray:
     """(149, bins) linear-interpolation matrix from lag frames to `bins` log-spaced lags in [low, high]."""
@@ -43,17 +45,6 @@ def loglag_matrix(bins: int, low: float = 3.0, high: float = PEDF_LAGS - 1.0) ->
     m[left, np.arange(bins)] = 1 - frac
     m[np.minimum(left + 1, PEDF_LAGS - 1), np.arange(bins)] += frac
     return m
-
-
-def cross_correlation(odf: torch.Tensor) -> torch.Tensor:
-    """odf (batch, 2, 298) -> (batch, 2, 149): sum_t odf0[t + k] odf1[t] and sum_t odf0[t] odf1[t + k]
-    for lags k = 0..148 frames, divided by sqrt(energy0 * energy1)."""
-    spec = torch.fft.rfft(odf, n=1024)
-    cc = torch.fft.irfft(spec[:, 0] * spec[:, 1].conj(), n=1024)
-    norm = torch.sqrt((odf ** 2).sum(2).prod(1)).clamp_min(1e-9)[:, None]
-    ahead = cc[:, :PEDF_LAGS]
-    behind = torch.cat([cc[:, :1], cc[:, -(PEDF_LAGS - 1):].flip(1)], 1)
-    return torch.stack([ahead, behind], 1) / norm[:, None]
 
 
 def _conv(c_in: int, c_out: int, dilation: int = 1) -> list[nn.Module]:
@@ -79,10 +70,14 @@ class RhythmNet(nn.Module):
         self.classes = nn.Linear(cfg.hidden, len(CLASSES))
         self.tempo = nn.Linear(cfg.hidden, 1)
 
-    def forward(self, pedf: torch.Tensor, odf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """pedf (batch, 2, 149), odf (batch, 2, 298) -> logits (batch, 11), standardised log2 tempo (batch,)."""
+    def forward(self, pedf: torch.Tensor, odf: torch.Tensor,
+                xcorr: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """pedf (batch, 2, 149), odf (batch, 2, 298) and, for a member with cfg.xcorr, xcorr (batch, 2, 149)
+        (dancecore.rhythm.inputs.cross_correlation of odf) -> logits (batch, 11), standardised log2 tempo (batch,)."""
+        if self.cfg.xcorr and xcorr is None:
+            raise ValueError("this RhythmNet reads the onset cross-correlation: pass xcorr")
         o = self.odf(odf)
-        lags = torch.cat([pedf, cross_correlation(odf)], 1) if self.cfg.xcorr else pedf
+        lags = torch.cat([pedf, xcorr], 1) if self.cfg.xcorr else pedf
         parts = [self.pedf(lags).flatten(1), o.mean(2), o.amax(2)]
         if self.cfg.loglag_bins:
             g = self.loglag(pedf @ self.to_loglag)
@@ -91,16 +86,10 @@ class RhythmNet(nn.Module):
         return self.classes(h), self.tempo(h).squeeze(1)
 
 
-def stack_inputs(excerpts: list[dict[str, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Feature dicts -> (pedf (n, 2, 149), odf (n, 2, 298)) float32 tensors for RhythmNet."""
-    pedf = np.stack([[e[f"pedf{b}"] for b in BANDS] for e in excerpts]).astype(np.float32)
-    odf = np.stack([[e[f"odf{b}"] for b in BANDS] for e in excerpts]).astype(np.float32)
-    return torch.from_numpy(pedf), torch.from_numpy(odf)
-
-
-def combine(probs: np.ndarray) -> np.ndarray:
-    """Per-excerpt probabilities (n_excerpts, 11) -> one song-level distribution (11,): mean of probabilities."""
-    return probs.mean(axis=0)
+def net_inputs(pedf: np.ndarray, odf: np.ndarray, cfg: NetConfig) -> tuple[torch.Tensor, ...]:
+    """pedf (n, 2, 149), odf (n, 2, 298) float32 arrays -> the tensors `RhythmNet(cfg)` takes."""
+    inputs = (torch.from_numpy(pedf), torch.from_numpy(odf))
+    return inputs + (torch.from_numpy(cross_correlation(odf)),) if cfg.xcorr else inputs
 
 
 class RhythmBranch:
@@ -125,8 +114,7 @@ class RhythmBranch:
             raise ValueError(f"rhythm state has classes {state['classes']}, expected {list(CLASSES)}")
         nets = []
         for model in state["models"]:
-            cfg = NetConfig(**{**model["config"], "odf_dilations": tuple(model["config"]["odf_dilations"])})
-            net = RhythmNet(cfg)
+            net = RhythmNet(NetConfig.from_dict(model["config"]))
             net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in model["weights"].items()})
             nets.append(net)
         return cls(nets)
@@ -135,13 +123,4 @@ class RhythmBranch:
     def predict_features(self, excerpts: list[dict[str, np.ndarray]]) -> np.ndarray:
         """Probabilities (n_excerpts, 11) over CLASSES for precomputed excerpt features."""
         pedf, odf = stack_inputs(excerpts)
-        return np.mean([torch.softmax(n(pedf, odf)[0], 1).numpy() for n in self.nets], axis=0)
-
-    def predict(self, audio: np.ndarray, sr: int, max_excerpts: int | None = 16) -> np.ndarray:
-        """Mono audio at `sr` Hz (any rate) -> probabilities (n_excerpts, 11) over CLASSES, one row
-        per 11.89 s excerpt (hop 5.94 s, at most `max_excerpts`, evenly spread)."""
-        return self.predict_features(song_excerpts(audio, sr, max_excerpts=max_excerpts, bands=BANDS))
-
-    def classify(self, audio: np.ndarray, sr: int, max_excerpts: int | None = 16) -> dict[str, float]:
-        """Song-level distribution {class: probability} (combined over excerpts)."""
-        return dict(zip(CLASSES, combine(self.predict(audio, sr, max_excerpts)).tolist()))
+        return np.mean([torch.softmax(n(*net_inputs(pedf, odf, n.cfg))[0], 1).numpy() for n in self.nets], axis=0)

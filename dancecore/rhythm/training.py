@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from dancecore.rhythm.classifier import BANDS, NetConfig, RhythmNet
+from dancecore.rhythm.classifier import NetConfig, RhythmNet, net_inputs
 from dancecore.rhythm.features import autocorrelation
+from dancecore.rhythm.inputs import BANDS
 
 TEMPO_REF_BPM = 120.0   # tempo target is log2(bpm / TEMPO_REF_BPM) / TEMPO_SCALE
 TEMPO_SCALE = 0.4       # octaves; about the spread (std) of log2 tempo in Extended Ballroom
@@ -62,15 +63,15 @@ def perturb_odf(odf: np.ndarray, rng: np.random.Generator, strength: float) -> n
 
 
 def batch_inputs(odf: np.ndarray, pedf: np.ndarray, idx: np.ndarray, rng: np.random.Generator,
-                 strength: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rows `idx` of odf (n, 2, 298) / pedf (n, 2, 149) as tensors; when strength > 0, half of the rows
-    are perturbed (perturb_odf) and their pedf recomputed with the recipe."""
+                 strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows `idx` of pedf (n, 2, 149) / odf (n, 2, 298); when strength > 0, half of the rows are
+    perturbed (perturb_odf) and their pedf recomputed with the recipe."""
     o, p = odf[idx].copy(), pedf[idx].copy()
     if strength > 0:
         for j in np.flatnonzero(rng.uniform(size=len(idx)) < 0.5):
             o[j] = perturb_odf(o[j], rng, strength)
             p[j] = [autocorrelation(band) for band in o[j]]
-    return torch.from_numpy(p), torch.from_numpy(o)
+    return p, o
 
 
 def class_weights(y: np.ndarray, n_classes: int, balance: float) -> torch.Tensor:
@@ -101,7 +102,7 @@ def train_net(odf: np.ndarray, pedf: np.ndarray, y: np.ndarray, bpm: np.ndarray,
         for start in range(0, len(order), cfg.batch_size):
             idx = order[start:start + cfg.batch_size]
             p, o = batch_inputs(odf, pedf, idx, rng, cfg.augment)
-            logits, tempo_hat = net(p, o)
+            logits, tempo_hat = net(*net_inputs(p, o, net_cfg))
             target = torch.from_numpy(y[idx])
             rw = torch.from_numpy(row_weight[idx])
             per_row = F.cross_entropy(logits, target, weight=weights, label_smoothing=cfg.label_smoothing,
@@ -121,3 +122,97 @@ def stacked_features(features: dict[str, np.ndarray]) -> tuple[np.ndarray, np.nd
     odf = np.stack([features[f"odf{b}"] for b in BANDS], 1).astype(np.float32)
     pedf = np.stack([features[f"pedf{b}"] for b in BANDS], 1).astype(np.float32)
     return odf, pedf
+
+
+FINAL = -1  # fold index of the shipped members (trained on every row)
+_JOB: dict = {}  # members and data of train_members, shared with forked worker processes
+
+
+def _train_job(job: tuple[int, int]) -> RhythmNet:
+    """Train member j on the training rows of fold f (FINAL: every row); seed 100 f + j (final: 1000 + j)."""
+    f, j = job
+    data, folds, members = _JOB["data"], _JOB["folds"], _JOB["members"]
+    torch.set_num_threads(1)
+    rows = np.arange(len(data.y)) if f == FINAL else folds[f][0]
+    m = members[j]
+    return train_net(data.odf, data.pedf, data.y, data.bpm, rows, m.net, m.train,
+                     seed=(1000 if f == FINAL else 100 * f) + j,
+                     desc=f"{'final' if f == FINAL else f'fold {f}'} member {j}")
+
+
+@dataclass(frozen=True)
+class RhythmRows:
+    """Training rows: odf (n, 2, 298), pedf (n, 2, 149), class index y (n,) into CLASSES, tempo bpm (n,) and
+    song group (n,) (rows of one group are never split between folds)."""
+
+    odf: np.ndarray
+    pedf: np.ndarray
+    y: np.ndarray
+    bpm: np.ndarray
+    groups: np.ndarray
+
+
+def train_members(rows: RhythmRows, members: list[Member], jobs: list[tuple[int, int]], folds: list,
+                  workers: int = 1) -> dict[tuple[int, int], RhythmNet]:
+    """Train every (fold, member) job (fold FINAL: on all rows), in `workers` forked processes when more than one."""
+    _JOB.update(data=rows, folds=folds, members=members)
+    if workers <= 1:
+        return {job: _train_job(job) for job in jobs}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        return dict(zip(jobs, pool.map(_train_job, jobs)))
+
+
+@torch.no_grad()
+def predict(nets: list[RhythmNet], odf: np.ndarray, pedf: np.ndarray) -> np.ndarray:
+    """(n, 11) probabilities: the mean over `nets` of their softmax on odf (n, 2, 298), pedf (n, 2, 149)."""
+    return np.mean([torch.softmax(n.eval()(*net_inputs(pedf, odf, n.cfg))[0], 1).numpy() for n in nets], axis=0)
+
+
+def ten_dance_metrics(probs: np.ndarray, y: np.ndarray, n_dances: int) -> dict:
+    """Top-1/top-2 over the first `n_dances` columns on rows of those dances, their per-dance recall (by
+    index) and confusion (rows true, columns predicted), and how many of them the 'other' column wins."""
+    keep = y < n_dances
+    p, t = probs[keep, :n_dances], y[keep]
+    order = np.argsort(-p, axis=1)
+    confusion = np.zeros((n_dances, n_dances), dtype=int)
+    np.add.at(confusion, (t, order[:, 0]), 1)
+    return {"n_rows": int(keep.sum()), "top1": float(np.mean(order[:, 0] == t)),
+            "top2": float(np.mean((order[:, :2] == t[:, None]).any(1))),
+            "recall": [float(confusion[i, i] / max(1, confusion[i].sum())) for i in range(n_dances)],
+            "confusion": confusion.tolist(), "rejected_as_other": int(np.sum(probs[keep].argmax(1) == n_dances))}
+
+
+def cross_validate(rows: RhythmRows, members: list[Member], n_folds: int = 5, workers: int = 1,
+                   final: bool = True) -> tuple[dict, list[RhythmNet]]:
+    """Grouped, stratified k-fold cross-validation of the ensemble (StratifiedGroupKFold, shuffled, random
+    state 0; each fold's members trained on the other folds only, fixed epochs, their probabilities
+    averaged), then (`final`) the members trained on every row. Returns the figures (ten-dance top-1/top-2
+    and recall, AUROC of the 'other' output for other-dance rows against ten-dance rows, per fold and per
+    member) and the final members."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_dances = int(rows.y.max())  # the last class is 'other'
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=0)
+    folds = list(splitter.split(rows.odf, rows.y, rows.groups))
+    jobs = [(f, j) for f in [*range(n_folds), *([FINAL] if final else [])] for j in range(len(members))]
+    nets = train_members(rows, members, jobs, folds, workers)
+    oof = np.zeros((len(members), len(rows.y), n_dances + 1))
+    per_fold = []
+    for f, (_, test) in enumerate(folds):
+        for j in range(len(members)):
+            oof[j, test] = predict([nets[f, j]], rows.odf[test], rows.pedf[test])
+        m = ten_dance_metrics(oof[:, test].mean(0), rows.y[test], n_dances)
+        per_fold.append({"fold": f, "n_test_rows": len(test), "top1": m["top1"], "top2": m["top2"]})
+    ensemble = oof.mean(0)
+    is_other = (rows.y == n_dances).astype(int)
+    report = {"folds": n_folds, "n_rows": len(rows.y), "ten_dance": ten_dance_metrics(ensemble, rows.y, n_dances),
+              "reject": {"n_other": int(is_other.sum()),
+                         "auroc_p_other": (float(roc_auc_score(is_other, ensemble[:, n_dances]))
+                                           if 0 < is_other.sum() < len(is_other) else None)},
+              "per_fold": per_fold,
+              "member_top1": [ten_dance_metrics(oof[j], rows.y, n_dances)["top1"] for j in range(len(members))]}
+    return report, [nets[FINAL, j] for j in range(len(members))] if final else []

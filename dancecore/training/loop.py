@@ -20,19 +20,18 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from dancecore.architectures import build_model
 from dancecore.augment import noise_files
 from dancecore.cache import FeatureCache
 from dancecore.dances import DANCE_IDS
 from dancecore.datasets import Dataset, Item, group_split, load_dataset
 from dancecore.errors import ConfigError
-from dancecore.model import DanceModel, RejectSettings, load_model
 from dancecore.training import distributed
 from dancecore.training.checkpoint import load_state, provenance, save_state
 from dancecore.training.config import TrainConfig, changed_keys, config_from_dict
 from dancecore.training.curves import plot_curves
 from dancecore.training.distributed import Runtime
 from dancecore.training.sampler import BalancedSampler, CropSource, EpochBatches, crop_statistics
+from dancecore.training.torch_model import TorchModel, load_torch_model
 from dancecore.training.validation import ValSet, validate
 
 LOG_COLUMNS = ("epoch", "batches", "train_loss", "train_accuracy", "val_loss", "val_window_accuracy",
@@ -183,18 +182,18 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
         normalisation = crop_statistics(source, BalancedSampler(labels, sampler.n_frames, 1, config.seed),
                                         config.normalisation_crops)
     torch.manual_seed(config.seed)
-    model = DanceModel(arch=config.arch, classes=list(DANCE_IDS), features=config.features,
-                       network=start.network if start else build_model(config.arch, len(DANCE_IDS), 1,
-                                                                       pretrained=config.pretrained),
-                       normalisation=normalisation, name=files.out.name,
-                       rhythm=start.rhythm if start else None, reject=start.reject if start else RejectSettings())
+    if start:  # its rhythm branch, reject and decision settings and any other network come along
+        model = replace(start, normalisation=normalisation, name=files.out.name, provenance={}, metrics={})
+    else:
+        model = TorchModel.new(config.arch, features=config.features, normalisation=normalisation,
+                               name=files.out.name, pretrained=config.pretrained)
     network = model.network.to(runtime.device)
     wrapped = (DistributedDataParallel(network, device_ids=[runtime.device] if runtime.device.type == "cuda" else None)
                if runtime.distributed else network)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     averaged = (AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
                 if config.ema_decay else None)
-    kept = model if averaged is None else replace(model, network=averaged.module)  # validated and saved
+    kept = model if averaged is None else model.with_cnn(averaged.module)  # validated and saved
     amp_dtype = _amp_dtype(config, runtime.device)
     scaler = torch.amp.GradScaler(runtime.device.type, enabled=amp_dtype == torch.float16)
     progress = Progress()
@@ -266,10 +265,10 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
     return TrainResult(files, progress.best_epoch, best, progress.rows, runtime.is_main)
 
 
-def _init_model(config: TrainConfig) -> DanceModel:
-    """The model a fine-tuning run starts from (its rhythm branch and reject settings are kept); it must
-    match the run's architecture, classes and features."""
-    start = load_model(config.init)
+def _init_model(config: TrainConfig) -> TorchModel:
+    """The model a fine-tuning run starts from (a training checkpoint or a .dcmodel; its rhythm branch and
+    reject settings are kept); it must match the run's architecture, classes and features."""
+    start = load_torch_model(config.init)
     if start.arch != config.arch:
         raise ConfigError(f"init model {config.init} is a {start.arch}, but the run trains a {config.arch}; "
                           f"set --arch {start.arch}")
@@ -279,7 +278,7 @@ def _init_model(config: TrainConfig) -> DanceModel:
     return start
 
 
-def _end_epoch(progress: Progress, config: TrainConfig, model: DanceModel, network: torch.nn.Module,
+def _end_epoch(progress: Progress, config: TrainConfig, model: TorchModel, network: torch.nn.Module,
                val: ValSet | None, runtime: Runtime, files: RunFiles, prov: dict[str, Any]) -> dict[str, Any]:
     """Sum the epoch over ranks, validate when due, keep the best model; the epoch's log row."""
     epoch = progress.epoch + 1

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dancecore.model import DanceModel
 from dancecore.segments import cut_windows
 from dancecore.training.distributed import Runtime, all_sum
+from dancecore.training.torch_model import TorchModel
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ValSet:
     labels: list[int]
 
 
-def validate(model: DanceModel, network: torch.nn.Module, val: ValSet, stride_frames: int,
+def validate(model: TorchModel, network: torch.nn.Module, val: ValSet, stride_frames: int,
              runtime: Runtime, batch_size: int = 32) -> dict[str, float]:
     """{"val_loss": mean NLL per window, "val_window_accuracy", "val_song_accuracy"} of `network`
     (the unwrapped module) on `val`; each rank scores every world_size-th recording."""
