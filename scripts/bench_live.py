@@ -6,17 +6,19 @@ the same excerpt and the agreement; announcements during silence or talk. Target
 <= 8 s, each next song <= 12 s, none during silence or talk.
 Part 2 (real time): CPU use in % of one core and dropped audio while the same program plays at
 real-time pace (target < 25 % with the default model, nothing dropped over a 10-minute run), with
-the reference of offline classify's CPU per second of audio measured in the same run.
+the reference of offline classify's CPU per second of audio measured in the same run, and the
+process's memory (resident set) at the end and at its peak (target <= 350 MB after 10 minutes).
 
     .venv/bin/python scripts/bench_live.py                       # default model, 2-minute real-time part
     .venv/bin/python scripts/bench_live.py --realtime-s 600      # the 10-minute run
-    .venv/bin/python scripts/bench_live.py --model /tmp/plumbing.pt --min-confidence 0
+    .venv/bin/python scripts/bench_live.py --model /tmp/plumbing.dcmodel --min-confidence 0
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-import torch
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -127,7 +128,6 @@ def main() -> int:
     parser.add_argument("--realtime-s", type=float, default=120.0, help="length of the real-time part, seconds (0: skip)")
     args = parser.parse_args()
 
-    torch.set_num_threads(1)
     threadpool_limits(1)
     labels = Path(args.data) / "songs" / "labels.csv"
     if not labels.exists():
@@ -137,7 +137,7 @@ def main() -> int:
     by_dance = [next(r for r in rows if r["dance"] == d) for d in DANCE_IDS]
     picked = (by_dance + [r for r in rows if r not in by_dance])[: args.songs]
 
-    classifier = Classifier(load_model(args.model))
+    classifier = Classifier(load_model(args.model, threads=1))
     model = classifier.model
     overrides = {"engine": {"hop_s": args.hop}, "tracker": {} if args.min_confidence is None else {"min_confidence": args.min_confidence}}
     segments = build_program(picked, args.excerpt_s, args.gap_s, args.talk_s)
@@ -192,6 +192,8 @@ def main() -> int:
         print(f"\nPart 2: {status.stream_s:.0f} s at real-time pace: CPU {100 * cpu_used / wall:.1f}% of one core "
               f"(target < 25%); offline classify would need {100 * offline_cpu_per_s:.1f}% to keep up; "
               f"dropped audio {status.dropped_s:.2f} s in {status.overruns} overruns (target 0)")
+        print(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB resident at the end, peak "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target <= 350 MB after 10 minutes)")
     return 0
 
 
