@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     model.add_argument("--pretrained", action="store_true", default=None, help="start from ImageNet weights "
                        "(thesis architectures, when in torch's cache)")
     model.add_argument("--init", metavar="MODEL", help="start from this model file's weights (fine-tuning), "
-                       "e.g. dancecore/models/default.pt")
+                       "e.g. dancecore/models/default.dcmodel or runs/x/best.pt")
     model.add_argument("--epochs", type=int, metavar="N")
     model.add_argument("--batches-per-epoch", type=int, metavar="N")
     model.add_argument("--batch-size", type=int, metavar="N", help="crops per batch and process")
