@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -88,13 +87,12 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    model = load_model(args.model)
+    model = load_model(args.model, threads=1)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         clips = make_clips(folder, args.clips, args.seconds)
         ten_minutes, two_hours = long_file(folder, 10), long_file(folder, 120)
 
-        torch.set_num_threads(1)
         classifier = Classifier(model)
         classifier.classify(clips[0], "warm-up")
         started = time.perf_counter()

@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 import httpx
-import torch
 
 from adapters.announcers.web import WebAnnouncer
 from dancecore.classify import Classifier
-from dancecore.model import DEFAULT_MODEL_PATH, DanceModel, load_model
+from dancecore.model import load_model
 from dancecore.service import ClassificationService, ServiceLimits
 from dancecore.web.app import create_app
 from dancecore.web.events import EventHub
@@ -100,10 +99,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--queue", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per network of the model (default 1)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    model = load_model() if DEFAULT_MODEL_PATH.exists() else DanceModel.new("dancenet", name="untrained-timing")
+    model = load_model(threads=args.threads)
     classifier = Classifier(model)
     data, name = Path(args.clip).read_bytes(), Path(args.clip).name
     service = ClassificationService(classifier, ServiceLimits(cooldown_s=0, workers=args.workers,
@@ -115,7 +113,7 @@ def main() -> None:
             assert post(client, server.url, data, name).status_code == 200
             direct, web = interleaved_medians_s(args.repeats, lambda: classifier.classify(data, name),
                                                 lambda: post(client, server.url, data, name))
-        print(f"clip: {name}, {len(data) / 1e6:.2f} MB, model {model.name} ({model.arch}), {args.threads} torch "
+        print(f"clip: {name}, {len(data) / 1e6:.2f} MB, model {model.name} ({model.arch}), {args.threads} model "
               f"thread(s), median of {args.repeats}, interleaved")
         print(f"  Classifier.classify      {1000 * direct:8.1f} ms")
         print(f"  POST /api/classify       {1000 * web:8.1f} ms   ratio web/direct {web / direct:.3f} "
