@@ -13,7 +13,9 @@ Böck, Krebs and Widmer, ISMIR 2016), one HMM per meter (3 and 4 beats per bar),
 
 The Viterbi runs over beat events rather than frames: S[t, row, i] is the best log-probability of a
 path with a beat (bar position `row`) starting at frame t with interval i. It needs S only at frames
-t - interval <= t - 14, so frames are done in blocks of 14.
+t - interval <= t - 14, so frames are done in blocks of 14; a path may begin inside a beat that
+started before the first frame, as madmom's uniform initial distribution allows. On the songs of
+research/beatnet it finds madmom's paths beat for beat.
 
 Meter and its probability: the best path under 3 and the best path under 4 are compared segment by
 segment (`SEGMENT_S` seconds, about the time over which the network's LSTM state carries evidence,
@@ -109,23 +111,32 @@ def _transitions(taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return src, log_a
 
 
-def _observations(acts: np.ndarray, taus: np.ndarray) -> np.ndarray:
+def _ratios(acts: np.ndarray) -> np.ndarray:
+    """Cumulative log-likelihood ratio of "beat" (row 0) and "downbeat" (row 1) against "no beat" over
+    frames [0, t), shape (2, frames + 1)."""
+    none = np.log(np.maximum(acts[:, 2], _EPS) / (OBSERVATION_LAMBDA - 1))
+    ratio = np.log(np.maximum(acts[:, :2], _EPS)).T - none
+    return np.concatenate([np.zeros((2, 1)), np.cumsum(ratio, axis=1)], axis=1)
+
+
+def _observations(ratios: np.ndarray, taus: np.ndarray) -> np.ndarray:
     """Log-likelihood ratio against "no beat" of the beat frames of a beat starting at frame t with
     interval taus[i], as a non-first (column 0) or first (column 1) beat of the bar: shape
     (frames, 2, n_tau); frames past the end are not counted."""
-    n = len(acts)
+    n = ratios.shape[1] - 1
     t = np.arange(n)[:, None]
-    beat_end = np.minimum(t + np.ceil(taus / OBSERVATION_LAMBDA).astype(int), n)
-    none = np.log(np.maximum(acts[:, 2], _EPS) / (OBSERVATION_LAMBDA - 1))
-    out = np.empty((n, 2, len(taus)))
-    for k in (0, 1):
-        ratio = np.concatenate([[0.0], np.cumsum(np.log(np.maximum(acts[:, k], _EPS)) - none)])
-        out[:, k] = ratio[beat_end] - ratio[t]
-    return out
+    beat_end = np.minimum(t + _beat_frames(taus), n)
+    return np.stack([r[beat_end] - r[t] for r in ratios], axis=1)
+
+
+def _beat_frames(taus: np.ndarray) -> np.ndarray:
+    """Beat frames at the start of each interval: ceil(interval / 16)."""
+    return np.ceil(taus / OBSERVATION_LAMBDA).astype(int)
 
 
 def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
-    """Viterbi path of each meter's HMM over activations (frames, 3) (module text).
+    """Viterbi path of each meter's HMM over activations (frames, 3) (module text); a path's first beat
+    may have begun before frame 0 (negative start).
 
     Scores are kept relative to the all-"no beat" path over the same frames, which keeps them small
     enough for float32: score[t + longest, row, i] = best log-likelihood ratio of a path whose last
@@ -136,13 +147,18 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
     position = np.array([k for m in METERS for k in range(m)])
     offset = np.concatenate([[0], np.cumsum(METERS)[:-1]])[np.searchsorted(METERS, meter)]
     previous_row = offset + (position - 1) % meter
-    observe = _observations(acts, taus)[:, (position == 0).astype(int)].astype(np.float32)   # (n, row, to)
+    kind = (position == 0).astype(int)
+    ratios = _ratios(acts)
+    observe = _observations(ratios, taus)[:, kind].astype(np.float32)          # (n, row, to)
     src, log_a = _transitions(taus)
     log_a = log_a.astype(np.float32)
-    log_first = np.where(np.arange(n) <= longest, 0.0, -np.inf)[:, None] - np.log(meter * taus.sum())[None, :]
-    log_first = log_first.astype(np.float32)[:, :, None]                 # (n, row, 1): every state equally likely
+    log_init = -np.log(meter * taus.sum())                                     # every state equally likely
+    # frame 0 may fall k frames into a beat that began before it: rows for frames -k hold those beats
+    k = np.arange(1, longest + 1)[:, None]
+    head = ratios[:, np.clip(_beat_frames(taus)[None] - k, 0, n)]              # (2, k, to)
+    head = np.where(taus[None] > k, head, -np.inf)[kind].transpose(1, 0, 2) + log_init[None, :, None]
     score = np.full((n + longest, len(meter), n_tau), -np.inf, dtype=np.float32)
-    starts_here = np.zeros((longest + 1, len(meter), n_tau), dtype=bool)   # the path's first beat
+    score[:longest] = head[::-1]
     rows, cols = previous_row[None, :, None], np.arange(n_tau)[None, None, :]
     for t0 in range(0, n, step):
         frames = np.arange(t0, min(t0 + step, n))
@@ -150,11 +166,10 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
         cand = prev[:, :, src]                                                             # (b, row, to, band)
         cand += log_a
         best = cand.max(axis=-1)
-        first = log_first[frames]
-        if t0 <= longest:
-            early = frames <= longest
-            starts_here[frames[early]] = first[early] >= best[early]
-        score[frames + longest] = np.maximum(best, first) + observe[frames]
+        if t0 == 0:                                   # or frame 0 is the first frame of a beat
+            starts_at_0 = log_init[:, None] >= best[0]
+            best[0] = np.maximum(best[0], log_init[:, None])
+        score[frames + longest] = best + observe[frames]
     ending = np.where(np.arange(n)[:, None] + taus[None, :] >= n, 0.0, -np.inf)[:, None, :]
     final = score[longest:] + ending
     paths = {}
@@ -163,7 +178,7 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
         t, r, i = np.unravel_index(int(np.argmax(final[:, own])), (n, len(own), n_tau))
         r = own[r]
         events = [(t, position[r], taus[i], score[t + longest, r, i])]
-        while t > longest or not starts_here[t, r, i]:
+        while t >= 0 and not (t == 0 and starts_at_0[r, i]):
             cand = score[t - taus[src[i]] + longest, previous_row[r], src[i]] + log_a[i]
             i = src[i, int(np.argmax(cand))]
             t, r = t - taus[i], previous_row[r]
@@ -178,7 +193,8 @@ def _p_three(paths: dict[int, _Path], n: int, fps: float) -> float:
     """P(most of the music is in 3) from segment votes between the 3- and the 4-path (module text)."""
     seg = SEGMENT_S * fps
     n_seg = int(np.ceil(n / seg))
-    ll = {m: np.bincount((p.start // seg).astype(int), weights=p.gain, minlength=n_seg) for m, p in paths.items()}
+    ll = {m: np.bincount((np.maximum(p.start, 0) // seg).astype(int), weights=p.gain, minlength=n_seg)
+          for m, p in paths.items()}
     share = np.minimum(1.0, (n - np.arange(n_seg) * seg) / seg)
     votes = expit(ll[3] - ll[4])
     return float(1.0 - betainc(1.0 + (share * votes).sum(), 1.0 + (share * (1.0 - votes)).sum(), 0.5))
@@ -210,12 +226,14 @@ def decode(activations: np.ndarray, fps: float = FPS) -> RhythmFacts:
     three = _p_three(paths, last - first, fps)
     path = paths[3 if three > 0.5 else 4]
     strongest = np.maximum(window[:, 0], window[:, 1])
-    stops = np.minimum(path.start + np.ceil(path.interval / OBSERVATION_LAMBDA).astype(int), last - first)
-    peaks = np.array([t + int(np.argmax(strongest[t:e])) for t, e in zip(path.start, stops)])
+    starts = np.maximum(path.start, 0)
+    stops = np.minimum(path.start + _beat_frames(path.interval), last - first)
+    heard = stops > starts                            # a beat begun before frame 0 may have no beat frame left
+    peaks = np.array([t + int(np.argmax(strongest[t:e])) for t, e in zip(starts[heard], stops[heard])], dtype=int)
     clear = (window[:, 0] + window[:, 1])[peaks] >= CLEAR
     bpm, confidence = _tempo(peaks, clear, fps, last - first)
     times = (peaks + first) / fps
     return RhythmFacts(bpm=bpm, tempo_confidence=confidence, beats_per_bar=3 if three > 0.5 else 4,
                        p_three=three, meter_log_odds=float(paths[3].gain.sum() - paths[4].gain.sum()),
                        beats=tuple(float(x) for x in times),
-                       downbeats=tuple(float(x) for x in times[path.position == 0]))
+                       downbeats=tuple(float(x) for x in times[path.position[heard] == 0]))
