@@ -72,6 +72,9 @@ class DanceModel(ModelInfo):
         (0: one per core)."""
         specs = archive.meta.get("networks") or {}
         info = ModelInfo.from_meta(archive.meta)
+        broken = [name for name, spec in specs.items() if not isinstance(spec, dict) or "file" not in spec]
+        if broken:
+            raise ModelError(f"model {info.name}: network entry {broken[0]} names no file; the model file is damaged")
         networks = {name: OnnxNetwork(archive.member(spec["file"]), threads, name) for name, spec in specs.items()}
         return cls.with_networks(info, specs, networks)
 
