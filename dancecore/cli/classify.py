@@ -5,6 +5,7 @@ import argparse
 import csv
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if writer:
         writer.writerow(["path", "dance", "probability", "second", "second_probability", "not_sure", "bpm", "mpm",
                          "duration_s", *DANCE_IDS])
-    failures = 0
+    failures, results = 0, []
     progress = tqdm(files, unit="file", disable=len(files) < 2, file=sys.stderr)
     for path in progress:
         try:
@@ -79,8 +80,23 @@ def run(args: argparse.Namespace) -> int:
             continue
         if args.timeline:
             _timeline(args.timeline, path, analysis, classifier, several=len(files) > 1)
-        _print(analysis, args, writer)
+        with tqdm.external_write_mode(file=sys.stdout):  # the result on lines of its own, the bar redrawn below
+            _print(analysis, args, writer)
+        results.append(analysis.result)
+    progress.close()
+    if len(files) > 1:  # for people: on stderr when stdout is JSON or CSV
+        print(summary(results, failures), file=sys.stderr if args.json or args.csv else sys.stdout)
     return 2 if failures else 0
+
+
+def summary(results: list, failures: int) -> str:
+    """"12 files: 10 classified, 2 failed; Jive 4, Rumba 3, ...; not sure 3"."""
+    named = Counter(r.dance for r in results if not r.not_sure)
+    per = [f"{BY_ID[d].name} {n}" for d, n in sorted(named.items(), key=lambda kv: (-kv[1], BY_ID[kv[0]].name))]
+    unsure = sum(1 for r in results if r.not_sure)
+    parts = [f"{len(results) + failures} files: {len(results)} classified, {failures} failed",
+             *([", ".join(per)] if per else []), *([f"not sure {unsure}"] if unsure else [])]
+    return "; ".join(parts)
 
 
 def _print(analysis: Analysis, args: argparse.Namespace, writer: "csv._writer | None") -> None:
