@@ -159,13 +159,16 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
     head = np.where(taus[None] > k, head, -np.inf)[kind].transpose(1, 0, 2) + log_init[None, :, None]
     score = np.full((n + longest, len(meter), n_tau), -np.inf, dtype=np.float32)
     score[:longest] = head[::-1]
-    rows, cols = previous_row[None, :, None], np.arange(n_tau)[None, None, :]
+    flat, frame_stride = score.reshape(-1), len(meter) * n_tau
+    # flat offset from frame t's first cell to S[t - taus[j], previous_row[r], j], shape (row, from)
+    source = (longest - taus)[None, :] * frame_stride + previous_row[:, None] * n_tau + np.arange(n_tau)[None, :]
+    src_t, log_a_t = np.ascontiguousarray(src.T), np.ascontiguousarray(log_a.T)        # (band, to)
     for t0 in range(0, n, step):
         frames = np.arange(t0, min(t0 + step, n))
-        prev = score[(frames[:, None] - taus[None, :] + longest)[:, None, :], rows, cols]   # (b, row, from)
-        cand = prev[:, :, src]                                                             # (b, row, to, band)
-        cand += log_a
-        best = cand.max(axis=-1)
+        prev = flat.take((frames * frame_stride)[:, None, None] + source)                 # (b, row, from)
+        cand = prev[:, :, src_t]                                                           # (b, row, band, to)
+        cand += log_a_t
+        best = cand.max(axis=2)
         if t0 == 0:                                   # or frame 0 is the first frame of a beat
             starts_at_0 = log_init[:, None] >= best[0]
             best[0] = np.maximum(best[0], log_init[:, None])
