@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,52 +22,14 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-SR = 22050
+from dancecore.build.sounds import LANGUAGES, SR, VARIANTS, WORDS, place, read, run, sox_kernel
+
 DURATION_S = 60.0
 SEED = 20240611
 OUT = Path(__file__).resolve().parents[1] / "dancecore" / "assets" / "crowd_noise.ogg"
 
-LANGUAGES = ["en-gb", "en-us", "en-gb-scotland", "en-029", "de", "fr-fr", "es", "it", "nl", "pl", "pt",
-             "sv", "da", "cs", "hu", "ru", "el", "fi"]
-VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3",
-            "croak", "whisper", "adam", "belinda", "boris", "grandma", "linda", "max", "paul"]
-WORDS = ("did you see their quickstep the floor is so slippery tonight where is the bar our number is "
-         "fifty two the judges loved that rumba walk hold your frame shoulders down I need a water "
-         "which heat are we in next is the samba round oh look at that dress congratulations again "
-         "my feet hurt the music is too fast who won the waltz final three more couples after this "
-         "break we dance the tango after the break the foxtrot was lovely shall we sit down").split()
 N_TALKERS = 14
 APPLAUSE_BURSTS = ((9.0, 5.5), (31.0, 4.0), (50.5, 6.5))  # (start s, length s)
-
-
-def run(cmd: list[str]) -> None:
-    """Run a tool, failing with its error output."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.exit(f"make_crowd_noise: {' '.join(cmd[:3])} failed: {proc.stderr.strip()}")
-
-
-def read(path: Path) -> np.ndarray:
-    """Mono float64 samples of a wav written at SR."""
-    data, sr = sf.read(path, dtype="float64", always_2d=True)
-    assert sr == SR, f"{path}: {sr} Hz, expected {SR}"
-    return data.mean(axis=1)
-
-
-def sox_kernel(tmp: Path, name: str, effects: list[str]) -> np.ndarray:
-    """A short sound made by sox from nothing (-n) with `effects`, repeatable (-R)."""
-    path = tmp / f"{name}.wav"
-    run(["sox", "-R", "-n", "-r", str(SR), "-c", "1", "-b", "16", str(path), *effects])
-    return read(path)
-
-
-def place(track: np.ndarray, sound: np.ndarray, start_s: float, gain: float) -> None:
-    """Add `sound` x gain into `track` at `start_s` seconds (clipped at the end)."""
-    start = int(start_s * SR)
-    if start >= len(track):
-        return
-    end = min(len(track), start + len(sound))
-    track[start:end] += gain * sound[: end - start]
 
 
 def babble(tmp: Path, rng: np.random.Generator, n: int) -> np.ndarray:
