@@ -358,3 +358,23 @@ def test_without_the_tag_extra_one_line_names_it(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "dancecore: error: dancecore tag needs mutagen, which is not installed; install the tag extra: "
         "pip install 'dancecore[tag]'"]
+
+
+def test_classify_of_a_folder_ends_with_a_summary(library: Path, model_path: Path, tmp_path: Path) -> None:
+    """`dancecore classify FOLDER` (issue 18 part 4): results, then one summary line; with --json stdout stays JSON."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    for name in ("a24.mp3", "b.opus", "c.m4a"):
+        shutil.copy2(library / name, folder / name)
+    (folder / "broken.mp3").write_bytes(os.urandom(20_000))
+    run = [sys.executable, "-m", "dancecore", "classify", "--model", str(model_path), str(folder)]
+    table = subprocess.run(run, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert table.returncode == 2
+    last = table.stdout.strip().splitlines()[-1]
+    assert last.startswith("4 files: 3 classified, 1 failed"), table.stdout
+    counts = [int(item.rsplit(" ", 1)[1]) for group in last.split("; ")[1:] for item in group.split(", ")]
+    assert sum(counts) == 3  # per dance and not sure add up to the classified files
+    as_json = subprocess.run([*run, "--json"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert [json.loads(line)["path"] for line in as_json.stdout.splitlines()] == \
+        [str(folder / n) for n in ("a24.mp3", "b.opus", "c.m4a")]
+    assert "4 files: 3 classified, 1 failed" in as_json.stderr

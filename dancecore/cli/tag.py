@@ -76,10 +76,14 @@ def run(args: argparse.Namespace) -> int:
         classifier = Classifier(model)
     options = JobOptions(config, model_id, args.overwrite, args.dry_run, args.remove, args.keep_mtime)
     start = time.perf_counter()
-    outcomes = run_jobs(files, options, args.workers, args.model, args.cache, classifier,
-                        report=lambda o: _report(o, config.dance_name, args.dry_run))
+    outcomes, interrupted = run_jobs(files, options, args.workers, args.model, args.cache, classifier,
+                                     report=lambda o: _report(o, config.dance_name, args.dry_run))
     elapsed = time.perf_counter() - start
     print(summary(outcomes, elapsed, config.dance_name))
+    if interrupted:
+        print(f"dancecore: interrupted after {len(outcomes)} of {len(files)} files; the same command goes on "
+              "where this one stopped", file=sys.stderr)
+        return 130
     if args.playlists:
         from dancecore.tagging.playlists import write_playlists
 

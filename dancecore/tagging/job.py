@@ -79,8 +79,8 @@ def _process(path: Path, options: JobOptions, classify: Callable[[Path], Facts])
         return _finish(path, options, changes, None, record_key, bool(record and record.created),
                        record.facts if record else None, info, 0.0)
     fresh = record is not None and record.model == options.model and record.unchanged(os.stat(path))
-    if not fresh and not options.dry_run and (problem := write_problem(Path(os.path.realpath(path)))):
-        raise TagError(f"{path}: {problem}; skipped")  # before spending a classification on it
+    if not fresh:
+        _check_writable(path)  # before spending a classification on it
     start = time.perf_counter()
     facts = record.facts if fresh else classify(path)
     seconds = 0.0 if fresh else time.perf_counter() - start
@@ -95,6 +95,7 @@ def _process(path: Path, options: JobOptions, classify: Callable[[Path], Facts])
 def _finish(path: Path, options: JobOptions, changes: Plan, record: Record | None, record_key: str, created: bool,
             facts: Facts | None, info: TrackInfo, seconds: float) -> Outcome:
     """Write (or in a dry run only report) the changes; record None takes the record off."""
+    _check_writable(path)  # a dry run says what the real run would do
     outcome = Outcome(str(path), "removed" if record is None else "tagged", facts=facts, info=info,
                       changes=changes.changes, classify_s=seconds, dry_run=options.dry_run)
     if options.dry_run:
@@ -102,6 +103,12 @@ def _finish(path: Path, options: JobOptions, changes: Plan, record: Record | Non
     rewrite(path, lambda copy, mtime_ns: _apply(copy, options.config.id3_version, changes, record, record_key,
                                                  created, mtime_ns), options.keep_mtime)
     return outcome
+
+
+def _check_writable(path: Path) -> None:
+    problem = write_problem(Path(os.path.realpath(path)))
+    if problem:
+        raise TagError(f"{path}: {problem}; skipped")
 
 
 def _apply(copy: Path, id3_version: int, changes: Plan, record: Record | None, record_key: str, created: bool,

@@ -18,12 +18,13 @@ from dancecore.tagging.job import JobOptions, Outcome, process
 from dancecore.tagging.record import Facts
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-_state: dict[str, Any] = {"classifier": None, "model_path": None, "cache_dir": None}
+_state: dict[str, Any] = {"classifier": None, "model_path": None, "cache_dir": None, "threads": 0}
 
 
-def init(model_path: str | None, cache_dir: str | None, classifier: Any = None) -> None:
-    """Set up this process; `classifier`: one already made (the parent's, when it works alone)."""
-    _state.update(classifier=classifier, model_path=model_path, cache_dir=cache_dir)
+def init(model_path: str | None, cache_dir: str | None, classifier: Any = None, threads: int = 0) -> None:
+    """Set up this process; `classifier`: one already made (the parent's, when it works alone);
+    threads: intra-op threads of a classifier made here (0: one per core)."""
+    _state.update(classifier=classifier, model_path=model_path, cache_dir=cache_dir, threads=threads)
 
 
 def init_worker(model_path: str | None, cache_dir: str | None) -> None:
@@ -31,7 +32,7 @@ def init_worker(model_path: str | None, cache_dir: str | None) -> None:
     for name in _THREAD_VARIABLES:
         os.environ[name] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init(model_path, cache_dir)
+    init(model_path, cache_dir, threads=1)
 
 
 def run(path: Path, options: JobOptions) -> Outcome:
@@ -61,5 +62,5 @@ def _classifier() -> Any:
         from dancecore.classify import Classifier
         from dancecore.model import load_model
 
-        _state["classifier"] = Classifier(load_model(_state["model_path"]))
+        _state["classifier"] = Classifier(load_model(_state["model_path"], threads=_state["threads"]))
     return _state["classifier"]
