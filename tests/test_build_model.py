@@ -245,3 +245,22 @@ def test_rhythm_cross_validation_scores_every_row_once(data_dir: Path) -> None:
     assert report["ten_dance"]["n_rows"] == int((small.y < 10).sum())
     assert 0 <= report["ten_dance"]["top1"] <= report["ten_dance"]["top2"] <= 1
     assert 0 <= report["reject"]["auroc_p_other"] <= 1
+
+
+def test_scoring_resumes_from_the_songs_already_scored(song_labels: list[dict], model_path: Path,
+                                                       tmp_path: Path) -> None:
+    """An interrupted scoring run keeps each finished song (parts/<row>.npz); the next run scores only the rest
+    and gets the same numbers."""
+    from dancecore.build.scores import score_songs
+    from dancecore.model import load_model
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,dance\n" + "".join(f"{r['path']},{r['dance']}\n" for r in song_labels[::20][:2]))
+    model, parts = load_model(model_path), tmp_path / "parts"
+    first = score_songs(model, labels, parts, 200, 12.0)
+    kept = (parts / "0.npz").stat().st_mtime_ns
+    (parts / "1.npz").unlink()
+    again = score_songs(model, labels, parts, 200, 12.0)
+    assert (parts / "0.npz").stat().st_mtime_ns == kept and (parts / "1.npz").is_file()
+    for a, b in zip(first, again):
+        assert a.path == b.path and np.array_equal(a.cnn, b.cnn) and np.array_equal(a.rhythm, b.rhythm)
