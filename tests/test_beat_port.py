@@ -76,7 +76,7 @@ def test_graph_rebuilt_from_stored_weights(reference: dict, network: BeatNetwork
 def test_a_graph_that_is_not_onnx_is_a_model_error() -> None:
     from dancecore.errors import ModelError
 
-    with pytest.raises(ModelError, match="not a readable ONNX graph"):
+    with pytest.raises(ModelError, match="cannot load its graph"):
         BeatNetwork(b"not a graph")
 
 

@@ -6,32 +6,24 @@ rows summing to 1; frame i is centred on 20 ms * i of the audio.
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime as ort
 
 from dancecore.beat.features import N_FEATURES, FeatureStream, beat_features
 from dancecore.beat.spec import HIDDEN, INPUTS, LAYERS, N_CLASSES, OUTPUTS
 from dancecore.errors import ModelError
+from dancecore.runtime import OnnxNetwork
 
 
 class BeatNetwork:
-    """One ONNX Runtime session of the beat graph (bytes of `beat.onnx`), on `threads` CPU threads.
+    """The beat graph (bytes of `beat.onnx`) in an ONNX Runtime session on `threads` CPU threads (0: one per core).
 
     A whole song runs as one sequence: measured on a 3-minute song (9000 frames, one thread) it takes
-    0.09 s, no slower than cutting it into a batch of overlapping chunks, and the LSTM's memory
+    about 0.09 s, no slower than a batch of overlapping chunks, and the LSTM's memory
     (chunks need a 30 s warm-up to agree to 1e-5) would make chunked activations differ from live ones.
     """
 
     def __init__(self, graph: bytes, threads: int = 1) -> None:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3                                      # errors only
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # idle threads sleep
-        try:
-            self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-        except Exception as exc:   # onnxruntime raises its own untyped errors for bad bytes
-            raise ModelError(f"the beat network is not a readable ONNX graph ({str(exc).splitlines()[0][:100]})") from None
-        names = ([i.name for i in self._session.get_inputs()], [o.name for o in self._session.get_outputs()])
+        self._network = OnnxNetwork(graph, threads=threads, name="beat")
+        names = (self._network.inputs, [o.name for o in self._network.session.get_outputs()])
         if names != (list(INPUTS), list(OUTPUTS)):
             raise ModelError(f"the beat network has inputs/outputs {names}, expected {(list(INPUTS), list(OUTPUTS))}")
 
@@ -46,7 +38,7 @@ class BeatNetwork:
             state = (np.zeros((LAYERS, 1, HIDDEN), np.float32),) * 2
         if len(features) == 0:
             return np.zeros((0, N_CLASSES), np.float32), state
-        acts, h, c = self._session.run(None, {INPUTS[0]: features[None], INPUTS[1]: state[0], INPUTS[2]: state[1]})
+        acts, h, c = self._network.run({INPUTS[0]: features[None], INPUTS[1]: state[0], INPUTS[2]: state[1]})
         return acts[0], (h, c)
 
     def activations(self, features: np.ndarray) -> np.ndarray:
