@@ -1,4 +1,4 @@
-"""What a dancecore model file needs to carry the beat network, built from BeatNet's weights (build time: torch, onnx)."""
+"""What a dancecore model file needs to carry the beat network, built from BeatNet's weights (build time)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
