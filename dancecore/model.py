@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,11 +26,16 @@ from dancecore.rhythm.data import CLASSES as RHYTHM_CLASSES
 from dancecore.rhythm.inputs import cross_correlation, stack_inputs
 from dancecore.runtime import Network, OnnxNetwork
 from dancecore.segments import cut_windows
-from dancecore.song import SongDecision, SongEvidence, SongRule, WindowMeanRule
+from dancecore.song import SongDecision, SongEvidence, SongRule, rule_for
 from dancecore.tempo import estimate_tempo
+
+if TYPE_CHECKING:
+    from dancecore.beat.decode import RhythmFacts
+    from dancecore.beat.runtime import BeatNetwork
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "default.dcmodel"
 CNN = "cnn"
+BEAT = "beat"
 __all__ = ["DEFAULT_MODEL_PATH", "DanceModel", "RejectSettings", "SongAnalysis", "WindowScores", "load_model"]
 
 
@@ -59,12 +65,13 @@ class SongAnalysis:
 @dataclass
 class DanceModel(ModelInfo):
     """A model file ready to run. networks: name -> runnable network ("cnn"; "rhythm_0".. the rhythm
-    branch's members, averaged); specs: each network's model.json entry (file, weights, kind, settings);
-    song_rule: the song-level decision (dancecore.song), replaceable."""
+    branch's members, averaged; "beat" the beat/downbeat network); specs: each network's model.json entry
+    (file, weights, kind, settings); song_rule: the song-level decision (dancecore.song), from the model
+    file's decision settings, replaceable."""
 
     networks: dict[str, Network] = field(default_factory=dict)
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    song_rule: SongRule = field(default_factory=WindowMeanRule)
+    song_rule: SongRule = field(default_factory=lambda: rule_for({}))
 
     @classmethod
     def from_archive(cls, archive: ModelArchive, threads: int = 0) -> DanceModel:
@@ -84,6 +91,7 @@ class DanceModel(ModelInfo):
         """The unit of `info` running `networks` (any Network: ONNX sessions, or the training side's torch
         modules); ModelError when the networks do not make a dancecore model."""
         model = cls(**vars(info.info()), networks=networks, specs=specs)
+        model.song_rule = rule_for(info.decision)
         if CNN not in specs or CNN not in networks:
             raise ModelError(f"model {info.name}: no '{CNN}' network in the model file")
         for name in model.rhythm_members:
@@ -103,6 +111,29 @@ class DanceModel(ModelInfo):
     def rhythm_members(self) -> list[str]:
         """Names of the rhythm branch's networks, in order (empty without a rhythm branch)."""
         return sorted(n for n, s in self.specs.items() if s.get("kind") == "rhythm")
+
+    @cached_property
+    def beat(self) -> BeatNetwork | None:
+        """The beat/downbeat network (dancecore.beat), None when the model file has none."""
+        if BEAT not in self.networks:
+            return None
+        from dancecore.beat.runtime import BeatNetwork
+        from dancecore.beat.spec import check_settings
+
+        check_settings(self.specs[BEAT].get("settings", {}))
+        return BeatNetwork(self.networks[BEAT])
+
+    def rhythm_facts(self, samples: np.ndarray) -> RhythmFacts | None:
+        """Tempo, meter and beats of mono audio at the model's rate, from the beat network (None without one)."""
+        if self.beat is None:
+            return None
+        from dancecore.beat.decode import decode
+        from dancecore.beat.features import SAMPLE_RATE
+
+        if self.features.sr != SAMPLE_RATE:
+            import soxr
+            samples = soxr.resample(np.asarray(samples, dtype=np.float32), self.features.sr, SAMPLE_RATE)
+        return decode(self.beat.song(samples))
 
     @property
     def needs_audio(self) -> bool:
@@ -176,7 +207,8 @@ class DanceModel(ModelInfo):
         cut = cut_windows(spectrogram, self.window_frames, stride_frames, self.features.amin_db)
         excerpts = self.window_excerpts(samples, cut.start_frames) if self.needs_audio else None
         scores = self.score_windows(cut.windows, excerpts)
-        evidence = SongEvidence(scores.probs, scores.other, estimate_tempo(spectrogram, self.features))
+        facts = None if samples is None else self.rhythm_facts(samples)
+        evidence = SongEvidence(scores.probs, scores.other, estimate_tempo(spectrogram, self.features), facts)
         return SongAnalysis(cut.start_frames, cut.padded, scores, self.decide(evidence))
 
     def decide(self, evidence: SongEvidence) -> SongDecision:

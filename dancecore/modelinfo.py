@@ -32,13 +32,14 @@ class RejectSettings:
 
     def doubt(self, confidence: float, clarity: float, other: float | None) -> str | None:
         """Why a recording with this top probability, beat clarity and mean 'other dance' probability
-        (None without a rhythm branch) is "not sure", or None when it names its dance."""
+        (None without a rhythm branch) is "not sure", as a code ("no_beat", "other_dance",
+        "low_confidence"; dancecore.song says it in words), or None when it names its dance."""
         if clarity < self.min_beat_clarity:
-            return f"no steady beat (clarity {clarity:.2f} < {self.min_beat_clarity:.2f})"
+            return "no_beat"
         if other is not None and other > self.max_other_probability:
-            return f"sounds like another dance ({other:.2f} > {self.max_other_probability:.2f})"
+            return "other_dance"
         if confidence < self.min_top_probability:
-            return f"low confidence ({confidence:.2f} < {self.min_top_probability:.2f})"
+            return "low_confidence"
         return None
 
 

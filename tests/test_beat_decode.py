@@ -63,7 +63,7 @@ SONGS = [
 
 @pytest.fixture(scope="module")
 def network() -> BeatNetwork:
-    return BeatNetwork(beat_graph())
+    return BeatNetwork.from_graph(beat_graph())
 
 
 @pytest.mark.parametrize("path,meter,bpm", SONGS)

@@ -25,7 +25,7 @@ def reference(data_dir: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def network() -> BeatNetwork:
-    return BeatNetwork(beat_graph())
+    return BeatNetwork.from_graph(beat_graph())
 
 
 def test_activations_equal_beatnets(reference: dict, network: BeatNetwork) -> None:
@@ -69,7 +69,7 @@ def test_graph_rebuilt_from_stored_weights(reference: dict, network: BeatNetwork
     from dancecore.beat.onnx_graph import beatnet_onnx
 
     feats = beat_features(reference["samples"][: 10 * 22050])
-    rebuilt = BeatNetwork(beatnet_onnx(beat_weights()))
+    rebuilt = BeatNetwork.from_graph(beatnet_onnx(beat_weights()))
     assert np.abs(rebuilt.activations(feats) - network.activations(feats)).max() <= 1e-6
 
 
@@ -77,7 +77,7 @@ def test_a_graph_that_is_not_onnx_is_a_model_error() -> None:
     from dancecore.errors import ModelError
 
     with pytest.raises(ModelError, match="cannot load its graph"):
-        BeatNetwork(b"not a graph")
+        BeatNetwork.from_graph(b"not a graph")
 
 
 def test_weights_that_are_not_beatnets_are_a_model_error(tmp_path: Path) -> None:

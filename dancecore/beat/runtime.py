@@ -14,18 +14,23 @@ from dancecore.runtime import OnnxNetwork
 
 
 class BeatNetwork:
-    """The beat graph (bytes of `beat.onnx`) in an ONNX Runtime session on `threads` CPU threads (0: one per core).
+    """The beat graph (`beat.onnx`) in an ONNX Runtime session (dancecore.runtime.OnnxNetwork).
 
     A whole song runs as one sequence: measured on a 3-minute song (9000 frames, one thread) it takes
     about 0.09 s, no slower than a batch of overlapping chunks, and the LSTM's memory
     (chunks need a 30 s warm-up to agree to 1e-5) would make chunked activations differ from live ones.
     """
 
-    def __init__(self, graph: bytes, threads: int = 1) -> None:
-        self._network = OnnxNetwork(graph, threads=threads, name="beat")
-        names = (self._network.inputs, [o.name for o in self._network.session.get_outputs()])
+    def __init__(self, network: OnnxNetwork) -> None:
+        names = (network.inputs, [o.name for o in network.session.get_outputs()])
         if names != (list(INPUTS), list(OUTPUTS)):
             raise ModelError(f"the beat network has inputs/outputs {names}, expected {(list(INPUTS), list(OUTPUTS))}")
+        self._network = network
+
+    @classmethod
+    def from_graph(cls, graph: bytes, threads: int = 1) -> BeatNetwork:
+        """The beat network of the bytes of `beat.onnx`, in a session of its own on `threads` threads."""
+        return cls(OnnxNetwork(graph, threads=threads, name="beat"))
 
     def run(self, features: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None
             ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
