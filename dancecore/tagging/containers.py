@@ -43,9 +43,11 @@ class TrackInfo:
 
 
 class TagFile(ABC):
-    """The tags of one file. `created`: the file had no tag block of this format before it was opened."""
+    """The tags of one file. `created`: the file had no tag block of this format before it was opened;
+    kind: the tag format ("id3", "vorbis", "mp4"); artist_title_keys: where artist and title are kept."""
 
     kind: str
+    artist_title_keys: tuple[str, str]
 
     def __init__(self, path: Path, audio: mutagen.FileType) -> None:
         self.path = path
@@ -74,6 +76,10 @@ class TagFile(ABC):
     def drop_tag_block(self) -> None:
         """Remove the (empty) tag block from the file, as it was before dancecore created it."""
 
+    def carried_over(self) -> dict[str, list[str]]:
+        """Values a tag block dancecore creates should hold besides its own (none but for ID3, below)."""
+        return {}
+
     def put(self, key: str, values: list[str] | None) -> None:
         """`set`, or `delete` for None."""
         if values is None:
@@ -89,8 +95,6 @@ class TagFile(ABC):
         return TrackInfo(float(getattr(self.audio.info, "length", 0.0) or 0.0),
                          " / ".join(artist or []), " / ".join(title or []))
 
-    artist_title_keys: tuple[str, str]
-
 
 def _present(values: list[str]) -> list[str] | None:
     return values if any(v != "" for v in values) else None
@@ -104,6 +108,22 @@ class Id3File(TagFile):
         super().__init__(path, audio)
         stored = audio.tags.version[1]
         self.version = new_version if self.created else (stored if stored in (3, 4) else 3)
+
+    def info(self) -> TrackInfo:
+        """Artist and title from an mp3's ID3v1 tag where the ID3v2 tag has none."""
+        info = super().info()
+        v1 = self.carried_over()
+        return TrackInfo(info.duration_s, info.artist or " / ".join(v1.get("TPE1", [])),
+                         info.title or " / ".join(v1.get("TIT2", [])))
+
+    def carried_over(self) -> dict[str, list[str]]:
+        """An mp3's ID3v1 fields as ID3v2 keys and values (TDRC as TYER in 2.3): a new ID3v2 tag repeats
+        them, because readers that find an ID3v2 tag may ignore the ID3v1 tag (ffmpeg does)."""
+        if not isinstance(self.audio, MP3):
+            return {}
+        with open(self.path, "rb") as f:
+            frames = find_id3v1(f, v2_version=self.version)[0] or {}
+        return {key: values for key, frame in frames.items() if (values := _present([str(t) for t in frame.text]))}
 
     def get(self, key: str) -> list[str] | None:
         frame = self.audio.tags.get(key)
@@ -214,23 +234,23 @@ class Mp4File(TagFile):
         self.audio.delete()
 
 
-def open_tags(path: str | Path, new_id3_version: int = 3) -> TagFile:
-    """The tags of an audio file; TagError (one line) for unsupported or damaged files."""
+def open_tags(path: str | Path, new_id3_version: int = 3, like: type | None = None) -> TagFile:
+    """The tags of an audio file; TagError (one line) for unsupported or damaged files.
+    like: the mutagen class to read it with (a temporary copy's name does not tell its format)."""
     path = Path(path)
     try:
-        kind = mutagen.File(path, options=[*ID3_TYPES, *VORBIS_TYPES, MP4])
-        if kind is None:
+        kind = like or type(mutagen.File(path, options=[*ID3_TYPES, *VORBIS_TYPES, MP4]))
+        if kind is type(None):
             raise TagError(f"{path}: not a format dancecore can tag (supported: {SUPPORTED})")
-        if isinstance(kind, ID3_TYPES):
-            audio = type(kind)(path, translate=False, load_v1=False)
+        if issubclass(kind, ID3_TYPES):
+            audio = kind(path, translate=False, load_v1=False)
             if audio.tags is not None and audio.tags.version < (2, 3, 0):  # 2.2 frames must be translated
-                audio = type(kind)(path, translate=True, v2_version=3, load_v1=False)
+                audio = kind(path, translate=True, v2_version=3, load_v1=False)
             return Id3File(path, audio, new_id3_version)
-        if isinstance(kind, VORBIS_TYPES):
-            return VorbisFile(path, kind)
-        return Mp4File(path, kind)
+        return (VorbisFile if issubclass(kind, VORBIS_TYPES) else Mp4File)(path, kind(path))
     except mutagen.MutagenError as exc:
-        raise TagError(f"{path}: cannot read its tags, the file may be damaged ({_reason(exc)}); check the file") from None
+        raise TagError(f"{path}: cannot read its tags, the file may be damaged ({_reason(exc)}); "
+                       "check the file") from None
 
 
 def _reason(exc: Exception) -> str:

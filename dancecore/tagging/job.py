@@ -76,7 +76,7 @@ def _process(path: Path, options: JobOptions, classify: Callable[[Path], Facts])
         if stored is None:
             return Outcome(str(path), "untagged", info=info)
         changes = plan(tags, owned, {}, overwrite=False)
-        return _finish(path, options, changes, None, record_key, bool(record and record.created),
+        return _finish(path, type(tags.audio), options, changes, None, record_key, bool(record and record.created),
                        record.facts if record else None, info, 0.0)
     fresh = record is not None and record.model == options.model and record.unchanged(os.stat(path))
     if not fresh:
@@ -84,24 +84,27 @@ def _process(path: Path, options: JobOptions, classify: Callable[[Path], Facts])
     start = time.perf_counter()
     facts = record.facts if fresh else classify(path)
     seconds = 0.0 if fresh else time.perf_counter() - start
-    changes = plan(tags, owned, wished(facts, config, tags.kind, options.model), options.overwrite)
+    created = record.created if record else tags.created
+    wish = wished(facts, config, tags.kind, options.model)
+    if created:  # the tag block dancecore made also shows what the file showed before (mp3: its ID3v1 tag)
+        wish = {**tags.carried_over(), **wish}
+    changes = plan(tags, owned, wish, options.overwrite)
     if fresh and not changes.writes:
         return Outcome(str(path), "current", facts=facts, info=info, changes=changes.changes)
-    created = record.created if record else tags.created
     new = Record(options.model, facts, changes.owned, created=created)
-    return _finish(path, options, changes, new, record_key, created, facts, info, seconds)
+    return _finish(path, type(tags.audio), options, changes, new, record_key, created, facts, info, seconds)
 
 
-def _finish(path: Path, options: JobOptions, changes: Plan, record: Record | None, record_key: str, created: bool,
-            facts: Facts | None, info: TrackInfo, seconds: float) -> Outcome:
+def _finish(path: Path, like: type, options: JobOptions, changes: Plan, record: Record | None, record_key: str,
+            created: bool, facts: Facts | None, info: TrackInfo, seconds: float) -> Outcome:
     """Write (or in a dry run only report) the changes; record None takes the record off."""
     _check_writable(path)  # a dry run says what the real run would do
     outcome = Outcome(str(path), "removed" if record is None else "tagged", facts=facts, info=info,
                       changes=changes.changes, classify_s=seconds, dry_run=options.dry_run)
     if options.dry_run:
         return outcome
-    rewrite(path, lambda copy, mtime_ns: _apply(copy, options.config.id3_version, changes, record, record_key,
-                                                 created, mtime_ns), options.keep_mtime)
+    rewrite(path, lambda copy, mtime_ns: _apply(copy, like, options.config.id3_version, changes, record,
+                                                 record_key, created, mtime_ns), options.keep_mtime)
     return outcome
 
 
@@ -111,10 +114,10 @@ def _check_writable(path: Path) -> None:
         raise TagError(f"{path}: {problem}; skipped")
 
 
-def _apply(copy: Path, id3_version: int, changes: Plan, record: Record | None, record_key: str, created: bool,
-           mtime_ns: int) -> None:
-    """Write the changes and the record (None: take it off) into the temporary copy."""
-    tags = open_tags(copy, id3_version)
+def _apply(copy: Path, like: type, id3_version: int, changes: Plan, record: Record | None, record_key: str,
+           created: bool, mtime_ns: int) -> None:
+    """Write the changes and the record (None: take it off) into the temporary copy (of mutagen type `like`)."""
+    tags = open_tags(copy, id3_version, like)
     for change in changes.writes:
         tags.put(change.key, change.new)
     if record is None:
