@@ -6,12 +6,21 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from dancecore.dances import BY_ID
 from dancecore.errors import DancecoreError
+
+if TYPE_CHECKING:  # the tag extra is checked when the command runs, not when its arguments are declared
+    from dancecore.tagging.job import Outcome
+    from dancecore.tagging.plan import Change
+    from dancecore.tagging.record import Facts
+
+Namer = Callable[[str], str]  # dance id -> the name written in the tags
 
 DESCRIPTION = (
     "Classify every audio file under the given folders and write the dance and tempo into its tags "
@@ -94,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     return 2 if any(o.status == "failed" for o in outcomes) else 0
 
 
-def _report(outcome, name, dry_run: bool) -> None:
+def _report(outcome: Outcome, name: Namer, dry_run: bool) -> None:
     """One line for a file that was (or would be) changed or failed; nothing for files left as they were."""
     if outcome.status == "failed":
         tqdm.write(f"failed: {outcome.message}", file=sys.stderr)
@@ -111,13 +120,13 @@ def _report(outcome, name, dry_run: bool) -> None:
     tqdm.write(line, file=sys.stdout)
 
 
-def findings(facts, name) -> str:
+def findings(facts: Facts, name: Namer) -> str:
     """"Rumba, 26.1 bars/min = 104 BPM (91%)", or "not sure (closest: Rumba, ...)"."""
     text = f"{name(facts.dance)}, {facts.mpm:.1f} bars/min = {facts.dj_bpm:.0f} BPM ({100 * facts.confidence:.0f}%)"
     return f"not sure (closest: {text})" if facts.not_sure else text
 
 
-def _change(change) -> str:
+def _change(change: Change) -> str:
     def shown(values: list[str] | None) -> str:
         if values is None:
             return "(none)"
@@ -128,7 +137,7 @@ def _change(change) -> str:
     return f"{change.key} {shown(change.old)} -> {shown(change.new)}"
 
 
-def summary(outcomes, elapsed_s: float, name) -> str:
+def summary(outcomes: list[Outcome], elapsed_s: float, name: Namer) -> str:
     """The closing lines: counts by status, files per minute, and per dance what the tags now say."""
     counts = Counter(o.status for o in outcomes)
     dry = bool(outcomes) and outcomes[0].dry_run
