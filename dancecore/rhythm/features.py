@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pywt
+import scipy.fft
 
 from dancecore.beat.filterbank import log_filterbank
 
@@ -36,7 +37,7 @@ def _frames(signal: np.ndarray, frame_size: int) -> np.ndarray:
 def onset_curve(band: np.ndarray, frame_size: int, sample_rate: float) -> np.ndarray:
     """SuperFlux onset curve of one wavelet band, normalised to max 1; one value per frame."""
     window = np.hanning(frame_size).astype(np.float32)
-    spec = np.abs(np.fft.rfft(_frames(band, frame_size) * window, axis=1)[:, :frame_size // 2])
+    spec = np.abs(scipy.fft.rfft(_frames(band, frame_size) * window, axis=1)[:, :frame_size // 2])
     logspec = np.log10(1.0 + spec @ log_filterbank(frame_size, sample_rate))
     edged = np.pad(logspec, ((0, 0), (1, 1)), mode="edge")  # scipy.ndimage.maximum_filter(size=(1, 3)), no scipy
     prev_max = np.maximum(np.maximum(edged[:, :-2], edged[:, 1:-1]), edged[:, 2:])
