@@ -149,3 +149,12 @@ def test_only_the_named_command_is_imported() -> None:
     assert "announce the dance of what is playing" in top.stdout
     train_help = dancecore("train", "--help")
     assert train_help.returncode == 0 and "--resume" in train_help.stdout and "Train a dance classifier" in train_help.stdout
+
+
+def test_a_command_whose_extra_is_missing_says_which_to_install() -> None:
+    """Without PyTorch (a user install), `dancecore train` names the train extra in one line, exit status 2."""
+    code = ("import sys; sys.modules['torch'] = None; from dancecore.cli import main; "
+            "sys.exit(main(['train', 'x.csv', '--out', 'runs/x']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "needs torch" in proc.stderr and "'.[train]'" in proc.stderr

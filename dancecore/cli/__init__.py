@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import warnings
+from types import ModuleType
 
 from dancecore import __version__
 from dancecore.errors import DancecoreError
@@ -25,6 +26,12 @@ COMMANDS = {
     "live": ("dancecore.cli.live", "announce the dance of what is playing (OSC, MIDI, console)"),
     "serve": ("dancecore.cli.serve", "web page, JSON API and live marquee"),
 }
+
+# the first module of a missing third-party package -> the extra of pyproject.toml that installs it
+EXTRA_OF = {"torch": "train", "torchvision": "train", "onnx": "train", "sklearn": "train", "librosa": "train",
+            "pretty_midi": "synth", "fluidsynth": "synth", "pyaudio": "live", "rtmidi": "live", "pythonosc": "live",
+            "rich": "live", "psutil": "live", "pydantic": "live", "fastapi": "web", "uvicorn": "web",
+            "multipart": "web", "discord": "bot", "mutagen": "tag"}
 
 
 def named_command(argv: list[str] | None) -> str | None:
@@ -48,15 +55,32 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if name != named:
             sub.add_parser(name, help=summary)
             continue
-        module = importlib.import_module(module_name)
+        module = _command_module(name, module_name)
         module.add_arguments(sub.add_parser(name, help=summary, description=module.DESCRIPTION))
     return parser
+
+
+def _command_module(name: str, module_name: str) -> ModuleType:
+    """The command's module; a DancecoreError naming the extra to install when a package it needs is missing."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        package = (exc.name or "").split(".")[0]
+        if package not in EXTRA_OF:
+            raise
+        raise DancecoreError(f"`dancecore {name}` needs {package}, which is not installed: install the "
+                             f"{EXTRA_OF[package]} extra (pip install -e '.[{EXTRA_OF[package]}]' in the "
+                             "dancecore folder, or scripts/install.sh --dev)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 unexpected error, 2 bad input, 130 Ctrl-C)."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(argv)
+    try:
+        parser = build_parser(argv)
+    except DancecoreError as exc:
+        print(f"dancecore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:
