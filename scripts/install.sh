@@ -46,7 +46,7 @@ PIP=(.venv/bin/pip --no-cache-dir)   # no second copy of the wheels in ~/.cache/
 "${PIP[@]}" install -q --upgrade pip
 
 if [ "$DEV" -eq 0 ]; then
-  "${PIP[@]}" install -q -e ".[live,bot,web]"
+  "${PIP[@]}" install -q -e ".[live,bot,web,tag]"
   echo "dancecore installed: activate with 'source .venv/bin/activate', then run 'dancecore classify song.mp3'"
   exit 0
 fi
