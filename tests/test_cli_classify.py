@@ -158,3 +158,10 @@ def test_a_command_whose_extra_is_missing_says_which_to_install() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "needs torch" in proc.stderr and "'.[train]'" in proc.stderr
+
+
+def test_version_credits_the_shipped_models_weights() -> None:
+    """CC BY 4.0 asks for credit where the weights are used: `dancecore --version` names it."""
+    proc = dancecore("--version")
+    assert proc.returncode == 0
+    assert "model dancecore-default" in proc.stdout and "Heydari" in proc.stdout and "CC BY 4.0" in proc.stdout

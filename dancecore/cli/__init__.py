@@ -46,8 +46,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     Each module imports what its command needs (torch, matplotlib, scikit-learn, uvicorn: seconds on a 2-core
     machine), so `dancecore classify` imports no other command's module and `dancecore --help` imports none.
     """
-    parser = argparse.ArgumentParser(prog="dancecore", description="Hears music and says which ballroom dance it is for.")
-    parser.add_argument("--version", action="version", version=f"dancecore {__version__}")
+    parser = argparse.ArgumentParser(prog="dancecore", description="Hears music and says which ballroom dance it is for.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # --version keeps its lines
+    parser.add_argument("--version", action="version",
+                        version=version_text() if "--version" in (argv or []) else f"dancecore {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     named = named_command(argv)
@@ -58,6 +60,26 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         module = _command_module(name, module_name)
         module.add_arguments(sub.add_parser(name, help=summary, description=module.DESCRIPTION))
     return parser
+
+
+def version_text() -> str:
+    """dancecore's version, the shipped model's name and version, and the credit its networks' licences ask for."""
+    import json
+    import zipfile
+
+    from dancecore.model import DEFAULT_MODEL_PATH
+
+    lines = [f"dancecore {__version__}"]
+    try:
+        with zipfile.ZipFile(DEFAULT_MODEL_PATH) as archive:
+            meta = json.loads(archive.read("model.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return lines[0] + "\nno readable shipped model"
+    lines.append(f"model {meta.get('name')} {meta.get('version')} ({DEFAULT_MODEL_PATH.name})")
+    for credit in meta.get("attributions", []):
+        lines.append(f"  includes {credit['name']} by {credit['authors']}, {credit['license']} "
+                     f"({credit['license_url']}); {credit['changes']}")
+    return "\n".join(lines)
 
 
 def _command_module(name: str, module_name: str) -> ModuleType:
