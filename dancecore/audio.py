@@ -24,20 +24,27 @@ TARGET_SR = 22050
 DEFAULT_MAX_DURATION_S = 30 * 60.0
 DEFAULT_TIMEOUT_S = 120.0
 SILENCE_PEAK = 1e-4  # peak amplitude (full scale = 1) below which a clip counts as silent
+# a decoded recording shorter than its header's length by more than this (seconds, or share of the length,
+# whichever is larger) is incomplete: a damaged or cut-off file (e.g. the first half of an mp3)
+INCOMPLETE_SLACK_S = 2.0
+INCOMPLETE_SLACK_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class Audio:
     """Decoded audio: `samples` mono float32 in [-1, 1] at `sr` Hz.
 
-    source_duration_s: length of the whole input when known (may exceed the decoded part);
-    truncated: True when only the first `max_duration_s` seconds were decoded.
+    source_duration_s: length of the whole input when known, from its header (may exceed the decoded part);
+    truncated: True when only the first `max_duration_s` seconds were decoded;
+    incomplete: True when the file ends before the length its header gives (damaged or cut off), so less
+    was decoded than it should hold.
     """
 
     samples: np.ndarray
     sr: int
     source_duration_s: float | None
     truncated: bool
+    incomplete: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -56,7 +63,7 @@ def load_audio(
     """Decode a file path or in-memory bytes to mono float32 at `sr` Hz.
 
     Reads at most `max_duration_s` seconds (the rest is skipped, `truncated` says so) and gives up
-    after `timeout_s` seconds of decoding. Raises AudioError with a one-line message naming `name`
+    after `timeout_s` seconds of decoding; a file that ends before its header says is `incomplete`. Raises AudioError with a one-line message naming `name`
     (default: the path, or "upload") for missing, empty, undecodable, non-audio or silent input.
     """
     label = name or (str(source) if not isinstance(source, bytes) else "upload")
@@ -86,7 +93,18 @@ def load_audio(
     if not allow_silent and float(np.max(np.abs(samples))) < SILENCE_PEAK:
         raise AudioError(f"{label}: the audio is silent; give a recording with music in it")
     truncated = source_duration_s is not None and source_duration_s > max_duration_s + 0.5
-    return Audio(samples=samples, sr=sr, source_duration_s=source_duration_s, truncated=truncated)
+    return Audio(samples=samples, sr=sr, source_duration_s=source_duration_s, truncated=truncated,
+                 incomplete=is_incomplete(len(samples) / sr, source_duration_s, max_duration_s))
+
+
+def is_incomplete(decoded_s: float, source_duration_s: float | None, max_duration_s: float) -> bool:
+    """True when `decoded_s` seconds fall short of what the header's `source_duration_s` (None: unknown)
+    promises up to `max_duration_s`, by more than INCOMPLETE_SLACK_S or INCOMPLETE_SLACK_SHARE of it.
+    Formats whose decoders count only the bytes present (wav, ogg, opus) never look incomplete."""
+    if source_duration_s is None:
+        return False
+    expected = min(source_duration_s, max_duration_s)
+    return expected - decoded_s > max(INCOMPLETE_SLACK_S, INCOMPLETE_SLACK_SHARE * expected)
 
 
 def _decode_soundfile(source: str | Path | bytes, max_duration_s: float) -> tuple[np.ndarray, int, float] | None:

@@ -88,6 +88,7 @@ class Classifier:
                         model={"name": self.model.name, "arch": self.model.arch},
                         source_duration_s=audio.source_duration_s if audio else None,
                         truncated=audio.truncated if audio else False, padded=song.padded,
+                        incomplete=audio.incomplete if audio else False,
                         not_sure=decision.not_sure_reason is not None, not_sure_reason=decision.not_sure_reason,
                         tempo_confidence=decision.tempo_confidence, beats_per_bar=decision.beats_per_bar,
                         meter_confidence=decision.meter_confidence, also_fits=decision.also_fits)

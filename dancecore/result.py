@@ -16,7 +16,9 @@ class Result:
     tempo_confidence: 0..1, how sure the beat network is of the beat (None without one);
     beats_per_bar / meter_confidence: the meter the beat network hears (3 or 4) and its probability;
     also_fits: id of a second dance that is nearly as likely (None when the top one stands out);
-    duration_s: seconds analysed; not_sure: the evidence is too weak to name a dance (see reason, in words).
+    duration_s: seconds analysed; not_sure: the evidence is too weak to name a dance (see reason, in words);
+    truncated: only the first part was analysed (the front end's limit); incomplete: the file ends before its
+    header says (damaged or cut off), so less was heard than the recording should hold.
     """
 
     path: str
@@ -35,6 +37,7 @@ class Result:
     beats_per_bar: int | None = None
     meter_confidence: float | None = None
     also_fits: str | None = None
+    incomplete: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,6 +89,7 @@ class Result:
             "duration_s": round(self.duration_s, 2),
             "source_duration_s": None if self.source_duration_s is None else round(self.source_duration_s, 2),
             "truncated": self.truncated,
+            "incomplete": self.incomplete,
             "padded": self.padded,
             "timeline": self.timeline,
             "model": self.model,
