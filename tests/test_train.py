@@ -18,7 +18,7 @@ import torch
 from dancecore.augment import AugmentSettings, Augmenter, NoiseBank, equalise, mix_noise
 from dancecore.cache import FeatureCache
 from dancecore.cli import main
-from dancecore.dances import DANCE_IDS
+from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.datasets import load_dataset
 from dancecore.errors import ConfigError
 from dancecore.features import FeatureSettings, log_mel
@@ -27,7 +27,9 @@ from dancecore.tempo import estimate_tempo
 from dancecore.training import TrainConfig, TrainResult, load_config, train
 from dancecore.training.checkpoint import load_state
 from dancecore.training.torch_model import load_torch_model
+from dancecore.training.loop import _datasets
 from dancecore.training.sampler import BalancedSampler, CropSource
+from dancecore.training.validation import coverage_warning
 
 REPO = Path(__file__).resolve().parents[1]
 DANCES = ("viennese_waltz", "cha_cha_cha")
@@ -308,3 +310,19 @@ def test_waveform_crops_are_log_mel_frames_and_sampling_is_balanced(manifests, c
     assert sampler.plan(sampler.generator(2, 3)) == sampler.plan(sampler.generator(2, 3))
     other_rank = BalancedSampler(labels, np.full(6, 1000), batch_size=8, seed=5, rank=1)
     assert other_rank.plan(other_rank.generator(2, 3)) != sampler.plan(sampler.generator(2, 3))
+
+
+def test_a_validation_split_that_misses_dances_is_warned_about(data_dir: Path) -> None:
+    """Issue 19 item 10: the default split of the songs folder (about 3 songs a dance) leaves dances out of
+    validation; the warning names exactly those, and a validation set of every dance gets none."""
+    spec = str(data_dir / "songs" / "labels.csv")
+    train_part, val_part = _datasets(spec, TrainConfig())
+    missing = [d for d in train_part.dances if d not in val_part.dances]
+    assert missing, "the default split covered every dance: this test no longer shows the problem"
+    warning = coverage_warning(train_part, val_part)
+    assert warning.startswith(f"warning: validation covers {len(train_part.dances) - len(missing)} of "
+                              f"{len(train_part.dances)} trained dances")
+    assert all(BY_ID[d].name in warning for d in missing)
+    assert not any(BY_ID[d].name in warning for d in val_part.dances)
+    whole = load_dataset(spec).only(DANCE_IDS)
+    assert coverage_warning(whole, whole) is None

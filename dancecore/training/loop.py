@@ -32,7 +32,7 @@ from dancecore.training.curves import plot_curves
 from dancecore.training.distributed import Runtime
 from dancecore.training.sampler import BalancedSampler, CropSource, EpochBatches, crop_statistics
 from dancecore.training.torch_model import TorchModel, load_torch_model
-from dancecore.training.validation import ValSet, validate
+from dancecore.training.validation import ValSet, coverage_warning, validate
 
 LOG_COLUMNS = ("epoch", "batches", "train_loss", "train_accuracy", "val_loss", "val_window_accuracy",
                "val_song_accuracy", "best", "seconds", "crops_per_s")
@@ -170,6 +170,9 @@ def _train(spec: str, config: TrainConfig, files: RunFiles, state: dict[str, Any
         files.dataset.write_text(train_set.report(10**6) + "\n\nvalidation\n" +
                                  (val_set.report(10**6) if val_set else "none") + "\n")
         say(train_set.report(5) + ("\nvalidation " + val_set.report(5) if val_set else "\nno validation set"))
+        warning = coverage_warning(train_set, val_set) if val_set else None
+        if warning:
+            say(warning)
     source, labels, val = cached_crops(train_set, val_set, config, cache_dir, runtime, say)
     sampler = BalancedSampler(labels, source.n_frames(), config.batch_size, config.seed, runtime.rank)
 

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dancecore.dances import BY_ID
+from dancecore.datasets import Dataset
 from dancecore.segments import cut_windows
 from dancecore.training.distributed import Runtime, all_sum
 from dancecore.training.torch_model import TorchModel
@@ -20,6 +22,18 @@ class ValSet:
 
     entries: list[Path]
     labels: list[int]
+
+
+def coverage_warning(train_set: Dataset, val_set: Dataset) -> str | None:
+    """A warning naming the trained dances the validation set has no recording of (its accuracy says
+    nothing about them), or None when it covers every one."""
+    missing = [d for d in train_set.dances if d not in set(val_set.dances)]
+    if not missing:
+        return None
+    names = ", ".join(BY_ID[d].name for d in missing)
+    return (f"warning: validation covers {len(train_set.dances) - len(missing)} of {len(train_set.dances)} trained "
+            f"dances: none of {names}, so its accuracy says nothing about them; give more recordings (groups) of "
+            "them, a larger --val-fraction, or a validation set of every dance with --val DATASET")
 
 
 def validate(model: TorchModel, network: torch.nn.Module, val: ValSet, stride_frames: int,
