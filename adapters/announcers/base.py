@@ -57,7 +57,7 @@ class Announcers:
             try:
                 if isinstance(event, DanceEvent):
                     announcer.dance(event)
-                else:
+                elif isinstance(event, SilenceEvent):
                     announcer.silence(event)
             except Exception as exc:  # any protocol failure: count it, keep going
                 if self.failures[announcer.name] == 0:
