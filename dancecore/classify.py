@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from dancecore.features import log_mel
 from dancecore.model import DanceModel, SongAnalysis
 from dancecore.result import Result
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
+from dancecore.song import SongDecision
 
 
 @dataclass
@@ -81,17 +83,24 @@ class Classifier:
         timeline = [{"start_s": round(float(s) * seconds_per_frame, 3),
                      "probabilities": {d: round(float(p), 6) for d, p in zip(DANCE_IDS, row)}}
                     for s, row in zip(song.start_frames, song.scores.probs)]
-        decision = song.decision
-        result = Result(path=label, probabilities=decision.probabilities, timeline=timeline,
-                        tempo_bpm=decision.tempo_bpm, tempo_clarity=decision.tempo_clarity,
-                        duration_s=audio.duration_s if audio else 0.0,
-                        model={"name": self.model.name, "arch": self.model.arch},
-                        source_duration_s=audio.source_duration_s if audio else None,
-                        truncated=audio.truncated if audio else False, padded=song.padded,
-                        incomplete=audio.incomplete if audio else False,
-                        not_sure=decision.not_sure_reason is not None, not_sure_reason=decision.not_sure_reason,
-                        tempo_confidence=decision.tempo_confidence, beats_per_bar=decision.beats_per_bar,
-                        meter_confidence=decision.meter_confidence, also_fits=decision.also_fits)
-        if decision.other is not None:
-            result.extra["other_dance_probability"] = decision.other
+        result = song_result(song.decision, label, self.model, audio.duration_s if audio else 0.0, timeline)
+        result.source_duration_s = audio.source_duration_s if audio else None
+        result.truncated = audio.truncated if audio else False
+        result.incomplete = audio.incomplete if audio else False
+        result.padded = song.padded
         return result
+
+
+def song_result(decision: SongDecision, label: str, model: DanceModel, duration_s: float,
+                timeline: list[dict[str, Any]] | None = None) -> Result:
+    """The Result of a song's decision (dancecore.song) over `duration_s` seconds of it: the same assembly
+    for offline analysis and for the live adapter's song so far."""
+    result = Result(path=label, probabilities=decision.probabilities, timeline=timeline or [],
+                    tempo_bpm=decision.tempo_bpm, tempo_clarity=decision.tempo_clarity, duration_s=duration_s,
+                    model={"name": model.name, "arch": model.arch},
+                    not_sure=decision.not_sure_reason is not None, not_sure_reason=decision.not_sure_reason,
+                    tempo_confidence=decision.tempo_confidence, beats_per_bar=decision.beats_per_bar,
+                    meter_confidence=decision.meter_confidence, also_fits=decision.also_fits)
+    if decision.other is not None:
+        result.extra["other_dance_probability"] = decision.other
+    return result
