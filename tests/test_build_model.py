@@ -134,14 +134,16 @@ def test_a_step_is_skipped_until_its_settings_inputs_or_outputs_change(tmp_path:
 
 @pytest.fixture(scope="module")
 def build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The shipped recipe with both networks reused, on every validation song; the non-music check on two
-    short clips when sox is installed. Returns the work folder, the recipe and the runners of two runs."""
+    """The shipped recipe with both networks reused, on every validation song, without the noise sweep; the
+    non-music check on two short clips when sox is installed. Returns the work folder, the recipe and the
+    runners of two runs."""
     from dancecore.build.pipeline import Build, run_build
 
     work = tmp_path_factory.mktemp("build")
     data = shipped_recipe()
     non_music = {"per_kind": 1, "seed": 2, "seconds": 10, "kinds": ["noise", "tones"]}
     data["non_music"] = non_music if shutil.which("sox") else None
+    data["validation"]["noise_sweep"] = None  # scores the songs four times more (test_noise_sweep covers it)
     recipe = recipe_from_dict(data)
     first = run_build(Build(recipe, "recipe.yaml", work), say=lambda text: None)
     second = run_build(Build(recipe, "recipe.yaml", work), say=lambda text: None)
@@ -149,16 +151,26 @@ def build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_build_makes_the_shipped_choice_again(build: dict, model_path: Path) -> None:
-    """Same networks, same songs, same rules: the shipped model's fusion exponents and thresholds, and its
-    validation figures (82.8% song top-1 on the 29 in-set songs when the card was written)."""
+    """Same networks, same songs, same rules: the shipped model's networks, fusion exponents, thresholds and
+    decision settings, and its validation figures (82.8% song top-1 on the 29 in-set songs when the card was
+    written); the beat network's facts are kept with every song's scores."""
     from dancecore.model import load_model
 
+    from dancecore.modelfile import read_archive
+
     built, shipped = load_model(build["work"] / "dancecore-default.dcmodel"), load_model(model_path)
-    assert built.fusion == shipped.fusion and built.reject == shipped.reject
+    assert built.fusion == shipped.fusion and built.reject == shipped.reject and built.decision == shipped.decision
+    built_file, shipped_file = read_archive(build["work"] / "dancecore-default.dcmodel"), read_archive(model_path)
+    assert built_file.members == shipped_file.members  # every network's graph and weights, byte for byte
+    assert built_file.meta["attributions"] == shipped_file.meta["attributions"]
     assert (built.fusion.cnn_weight, built.fusion.rhythm_weight) == (1.0, 0.5)
     val = built.metrics["validation"]
     assert val["songs"] == {"in_set": 29, "not_ballroom": 24}
     assert (val["top1"]["hits"], val["in_set_rejected"]["hits"]) == (24, 0)
+    from dancecore.build.scores import load_scores
+
+    assert all(set(song.beat) == {"beat_bpm", "p_three", "tempo_confidence"}
+               for song in load_scores(build["work"] / "scores" / "scores.npz"))
     loso = [b for b in val["leave_one_song_out"] if b["shipped_rule"]][0]["leave_one_song_out"]
     assert loso["top1"]["hits"] <= val["top1"]["hits"] and loso["top1"]["ci95"][0] <= loso["top1"]["share"]
 
@@ -172,7 +184,7 @@ def test_built_model_file_records_its_provenance_and_classifies(build: dict, dat
     meta = read_archive(path).meta
     steps = meta["provenance"]["steps"]
     checked = ["non_music"] if build["data"]["non_music"] else []
-    assert list(steps) == ["cnn", "rhythm", "networks", "scores", "select", *checked]
+    assert list(steps) == ["cnn", "rhythm", "beat", "networks", "scores", "select", *checked]
     assert list(steps["cnn"]["inputs"]) == list(steps["rhythm"]["inputs"]) == ["{package}/models/default.dcmodel"]
     assert meta["provenance"]["build"]["recipe"]["select"]["max_false_rejection"] == 0.0
     assert meta["provenance"]["cnn"]["dataset"]["recordings"] == 2610  # the reused CNN's training record
@@ -200,8 +212,8 @@ def test_second_run_reuses_every_step_and_a_changed_rule_redoes_only_what_follow
 def test_model_card_has_the_hand_written_card_s_sections(build: dict) -> None:
     """The generated card: under 200 lines, the sections of docs/MODEL.md, the chosen settings and figures."""
     card = (build["work"] / "MODEL.md").read_text()
-    headings = [line for line in card.splitlines() if line.startswith("## ")]
-    written = [line for line in (REPO / "docs" / "MODEL.md").read_text().splitlines() if line.startswith("## ")]
+    headings = [line for line in card.splitlines() if line.startswith(("## ", "### "))]
+    written = [line for line in (REPO / "docs" / "MODEL.md").read_text().splitlines() if line.startswith(("## ", "### "))]
     assert headings == written
     assert len(card.splitlines()) < 200 and "$" not in card and "<!--" not in card
     assert "CNN exponent 1.0, rhythm exponent 0.5" in card and "24/29 = 82.8% (65.5%-92.4%)" in card
@@ -264,3 +276,27 @@ def test_scoring_resumes_from_the_songs_already_scored(song_labels: list[dict], 
     assert (parts / "0.npz").stat().st_mtime_ns == kept and (parts / "1.npz").is_file()
     for a, b in zip(first, again):
         assert a.path == b.path and np.array_equal(a.cnn, b.cnn) and np.array_equal(a.rhythm, b.rhythm)
+
+
+def test_noise_sweep_mixes_crowd_noise_into_in_set_songs(song_labels: list[dict], model_path: Path,
+                                                         tmp_path: Path) -> None:
+    """The in-set songs are scored again with the crowd noise mixed in (a = 1: noise alone), the not_ballroom
+    ones are not, and the figures give song top-1 clean and at each share."""
+    from dancecore.build.scores import NoiseMix, load_scores, save_scores, score_songs
+    from dancecore.build.select import noise_figures
+    from dancecore.evaluation.runner import load_noise
+    from dancecore.fusion import FusionSettings
+    from dancecore.model import DEFAULT_MODEL_PATH, load_model
+
+    rows = [r for r in song_labels if r["kind"] == "in_set"][:1] + [r for r in song_labels if r["kind"] != "in_set"][:1]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("path,dance\n" + "".join(f"{r['path']},{r['dance']}\n" for r in rows))
+    model = load_model(model_path)
+    noise = load_noise(DEFAULT_MODEL_PATH.parents[1] / "assets" / "crowd_noise.ogg", model.features.sr)
+    songs = score_songs(model, labels, tmp_path / "parts", 200, 12.0, NoiseMix(noise, (0.5, 1.0)))
+    save_scores(songs, tmp_path / "scores.npz")
+    songs = load_scores(tmp_path / "scores.npz")
+    assert sorted(songs[0].noisy) == [0.5, 1.0] and songs[1].noisy == {}
+    assert songs[0].noisy[0.5][0].shape == songs[0].cnn.shape and not np.allclose(songs[0].noisy[0.5][0], songs[0].cnn)
+    figures = noise_figures(songs, FusionSettings(1.0, 0.5))
+    assert figures["alphas"] == [0.0, 0.5, 1.0] and [f["n"] for f in figures["top1"]] == [1, 1, 1]

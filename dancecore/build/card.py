@@ -88,6 +88,7 @@ def fields(archive: ModelArchive, size_bytes: int) -> dict[str, Any]:
     rhythm_cv, non_music = metrics.get("rhythm_cv"), metrics.get("non_music")
     beat = meta["networks"].get("beat")
     recall = val["per_dance_recall"]
+    sweep, sweep_recipe = val.get("noise_sweep"), recipe["validation"].get("noise_sweep")
     reused = {name: (steps.get(name, {}).get("facts") or {}).get("reused_from") for name in ("cnn", "rhythm")}
     values = {
         "name": meta["name"], "size_mb": f"{size_bytes / 1e6:.1f}", "recipe_file": build.get("recipe_file"),
@@ -137,6 +138,11 @@ def fields(archive: ModelArchive, size_bytes: int) -> dict[str, Any]:
         "non_music_seed": non_music["seed"] if non_music else None,
         "non_music_by_kind": ", ".join(f"{k} {pct(v)}" for k, v in non_music["by_kind"].items()) if non_music else None,
         "dances_recognised": sum(1 for d in DANCE_IDS if (recall[d] or 0) > 0),
+        "noise_header": " | ".join(f"{a:.2f}" for a in sweep["alphas"]) if sweep else None,
+        "noise_rule": "---|" * len(sweep["alphas"]) if sweep else None,
+        "noise_top1": " | ".join(pct(v["share"]) for v in sweep["top1"]) if sweep else None,
+        "noise_file": sweep_recipe.get("noise") if sweep_recipe else None,
+        "noise_seed": sweep_recipe.get("seed") if sweep_recipe else None,
     }
     values.update(
         met_top1=yes(val["top1"]["share"] >= TARGETS["top1"]), met_top2=yes(val["top2"]["share"] >= TARGETS["top2"]),

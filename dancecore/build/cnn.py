@@ -16,20 +16,23 @@ from dancecore.build.archive import take
 from dancecore.build.recipe import CnnTraining, stage_config
 
 
+TRAINING_KEYS = ("command", "config", "dataset", "val_dataset", "git_commit", "date", "device", "world_size", "torch",
+                 "epochs", "batches_per_epoch", "crops_seen")  # what `dancecore train` records in a model file
+
+
 def cnn_provenance(meta: dict[str, Any]) -> dict[str, Any]:
     """The CNN's training provenance in a model file's metadata: what a build recorded under "cnn", or (a
-    file not written by a build) its whole provenance but the old assembly script's "assembled" entry."""
+    file not written by a build) the entries `dancecore train` writes."""
     provenance = meta.get("provenance") or {}
     if "cnn" in provenance:
         return provenance["cnn"]
-    return {k: v for k, v in provenance.items() if k != "assembled"}
+    return {k: provenance[k] for k in TRAINING_KEYS if k in provenance}
 
 
 def reuse_cnn(source: Path, out: Path) -> dict[str, Any]:
     """Write the CNN of model file `source` (graph and weights unchanged) as `out`; facts: its training provenance."""
     part = take(source, "cnn")
-    part.meta["provenance"] = {"cnn": cnn_provenance(part.meta)}
-    part.meta["fusion"] = None
+    part.meta.update(provenance={"cnn": cnn_provenance(part.meta)}, fusion=None, attributions=[])
     part.save(out)
     return {"reused_from": part.meta.get("name"), "training": part.meta["provenance"]["cnn"]}
 

@@ -4,7 +4,7 @@
   noise       noise recordings for the CNN's training crops            (only when the CNN is trained)
   cnn         the CNN, reused from a model file or trained             -> cnn/cnn.dcmodel
   rhythm      the rhythm branch, reused or trained (cross-validated)   -> rhythm/rhythm.dcmodel
-  beat        the beat/downbeat network converted from BeatNet         -> beat/beat.dcmodel (when the recipe has one)
+  beat        the beat/downbeat network, reused or converted (BeatNet) -> beat/beat.dcmodel (when the recipe has one)
   networks    the networks in one model file, nothing chosen yet       -> networks.dcmodel
   scores      the validation songs through the networks                -> scores/scores.npz
   select      fusion and "not sure" by the written rules, figures      -> select/selection.json
@@ -114,12 +114,17 @@ class Build:
                                                                  step.cross_validate))
 
     def beat(self) -> Step | None:
-        if self.recipe.beat is None:
+        step = self.recipe.beat
+        if step is None:
             return None
-        from dancecore.build.beat import convert_beat
+        from dancecore.build.beat import convert_beat, reuse_beat
 
-        weights = self.path(self.recipe.beat.weights)
-        return Step("beat", "convert the BeatNet weights", self.recipe.beat.model_dump(), [weights], [self.beat_file],
+        if step.use == "reuse":
+            source = self.path(step.reuse)
+            return Step("beat", f"take the beat network from {source.name}", {"use": "reuse"}, [source],
+                        [self.beat_file], lambda key: reuse_beat(source, self.beat_file))
+        weights = self.path(step.weights)
+        return Step("beat", "convert the BeatNet weights", {"use": "convert"}, [weights], [self.beat_file],
                     lambda key: convert_beat(weights, self.beat_file))
 
     def networks(self) -> Step:
@@ -128,11 +133,16 @@ class Build:
         def make(key: str) -> dict[str, Any]:
             from dancecore.fusion import FusionSettings
 
+            from dancecore.build.recipe import decision_settings
+
             archives = [read_archive(p) for p in parts]
-            attributions = [a for archive in archives for a in archive.meta.get("attributions", [])]
+            attributions = []
+            for a in (a for archive in archives for a in archive.meta.get("attributions", [])):
+                attributions += [a] if a not in attributions else []
             merged = merge(archives[0], *archives[1:], name=self.recipe.model.name, version=self.recipe.model.version,
                            created_by=f"dancecore {__version__}", fusion=FusionSettings().to_dict(),
-                           attributions=attributions, metrics={})
+                           decision=decision_settings(self.recipe.model).to_dict(), attributions=attributions,
+                           metrics={})
             merged.save(self.networks_file)
             return {"networks": sorted(merged.meta["networks"])}
 
@@ -140,23 +150,28 @@ class Build:
                     [self.networks_file], make)
 
     def scores(self) -> Step:
+        from dancecore.build.scores import read_labels
+
         step = self.recipe.validation
         labels = self.path(step.songs)
+        noise = self.path(step.noise_sweep.noise) if step.noise_sweep else None
 
         def make(key: str) -> dict[str, Any]:
-            from dancecore.build.scores import save_scores, score_songs
+            from dancecore.build.scores import NoiseMix, save_scores, score_songs
+            from dancecore.evaluation.runner import load_noise
             from dancecore.model import load_model
 
-            songs = score_songs(load_model(self.networks_file), labels, self.work / "scores" / f"parts-{key[:12]}",
-                                step.stride_frames, step.max_duration_s)
+            model = load_model(self.networks_file)
+            mix = (NoiseMix(load_noise(noise, model.features.sr), tuple(step.noise_sweep.alphas), step.noise_sweep.seed)
+                   if noise else None)
+            songs = score_songs(model, labels, self.work / "scores" / f"parts-{key[:12]}", step.stride_frames,
+                                step.max_duration_s, mix)
             save_scores(songs, self.scores_file)
             return {"songs": len(songs), "windows": int(sum(len(s.cnn) for s in songs))}
 
-        from dancecore.build.scores import read_labels
-
         songs = [labels.parent / row["path"] for row in read_labels(labels)] if labels.is_file() else []
         return Step("scores", f"score the validation songs of {labels}", step.model_dump(),
-                    [self.networks_file, labels, *songs], [self.scores_file], make)
+                    [self.networks_file, labels, *songs, *([noise] if noise else [])], [self.scores_file], make)
 
     def select(self) -> Step:
         step = self.recipe.select

@@ -156,9 +156,33 @@ class RhythmStep(_Section):
 
 
 class BeatStep(_Section):
-    """Step 5: the beat/downbeat network, converted from BeatNet's published weights (dancecore.beat)."""
+    """Step 5: the beat/downbeat network, taken from a model file (`reuse`) or converted from BeatNet's published
+    weights (`convert`: `weights` is model_2_weights.pt of PyPI's beatnet 1.1.3; dancecore.beat.bundle)."""
 
-    weights: str
+    use: Literal["reuse", "convert"] = "reuse"
+    reuse: str = "{package}/models/default.dcmodel"
+    weights: str | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> BeatStep:
+        if self.use == "convert" and self.weights is None:
+            raise ValueError("use: convert needs weights (the path of BeatNet's model_2_weights.pt)")
+        return self
+
+
+class NoiseSweep(_Section):
+    """The in-set songs scored again with `noise` mixed in at each share in `alphas` (thesis §4.7)."""
+
+    noise: str = "{package}/assets/crowd_noise.ogg"
+    alphas: list[float] = Field(default_factory=lambda: [0.2, 0.4, 0.6, 0.8], min_length=1)
+    seed: int = 0
+
+    @field_validator("alphas")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        if any(not 0 < a <= 1 for a in value):
+            raise ValueError("noise shares lie above 0 and at most 1")
+        return value
 
 
 class ScoreStep(_Section):
@@ -167,6 +191,7 @@ class ScoreStep(_Section):
     songs: str = "{data}/songs/labels.csv"
     max_duration_s: float | None = Field(None, gt=0, description="score only the first seconds of each song")
     stride_frames: int = Field(200, ge=1)
+    noise_sweep: NoiseSweep | None = None
 
 
 class Grid(_Section):
@@ -218,10 +243,12 @@ class NonMusicStep(_Section):
 
 
 class ModelStep(_Section):
-    """Step 8: the model file's name and version."""
+    """Step 8: the model file's name, version and song-level decision settings (dancecore.decision.DecisionSettings;
+    unset keys take its defaults)."""
 
     name: str = "dancecore-default"
     version: str = "1"
+    decision: dict[str, Any] = Field(default_factory=dict)
 
 
 class CardStep(_Section):
@@ -309,8 +336,16 @@ def _dataclass_from(cls: type, values: dict[str, Any], where: str) -> Any:
     return cls(**out)
 
 
+def decision_settings(step: ModelStep) -> Any:
+    """The recipe's decision settings as dancecore.decision.DecisionSettings (validated)."""
+    from dancecore.decision import DecisionSettings
+
+    return _dataclass_from(DecisionSettings, step.decision, "model.decision")
+
+
 def _check_training(recipe: Recipe) -> None:
     """Settings handed to dancecore train and to the rhythm training, checked now rather than hours in."""
+    decision_settings(recipe.model)
     if recipe.cnn.train is not None:
         for stage in recipe.cnn.train.stages:
             stage_config(recipe.cnn.train, stage)

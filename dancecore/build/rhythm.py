@@ -44,7 +44,7 @@ def reuse_rhythm(source: Path, out: Path, training: RhythmTraining | None = None
     cv = (part.meta.get("metrics") or {}).get("rhythm_cv")
     if training is not None:
         cv, _ = cross_validation(training, features, final=False)
-    part.meta.update(provenance={}, metrics={"rhythm_cv": cv} if cv else {})
+    part.meta.update(provenance={}, metrics={"rhythm_cv": cv} if cv else {}, attributions=[])
     part.save(out)
     return {"reused_from": part.meta.get("name"), "members": len(part.meta["networks"]), "cross_validation": cv}
 

@@ -160,6 +160,23 @@ def window_figures(songs: list[SongScores], fusion: FusionSettings) -> dict[str,
     return {"n": n, "top1": round(hits1 / n, 4) if n else None, "top2": round(hits2 / n, 4) if n else None}
 
 
+def noise_figures(songs: list[SongScores], fusion: FusionSettings) -> dict[str, list] | None:
+    """Song top-1 of the in-set songs under `fusion`, clean and at each noise share they were scored with
+    (None when they were not)."""
+    in_set = [s for s in songs if s.dance in DANCE_IDS]
+    alphas = sorted(in_set[0].noisy) if in_set else []
+    if not alphas:
+        return None
+
+    def top1(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, object]:
+        hits = sum(int(np.argmax(fuse(cnn, rhythm, fusion)[0].mean(axis=0))) == DANCE_IDS.index(s.dance)
+                   for s, (cnn, rhythm) in zip(in_set, pairs))
+        return proportion(hits, len(in_set))
+
+    return {"alphas": [0.0, *alphas], "top1": [top1([(s.cnn, s.rhythm) for s in in_set]),
+                                               *(top1([s.noisy[a] for s in in_set]) for a in alphas)]}
+
+
 def choose(songs: list[SongScores], rule: SelectStep) -> dict[str, object]:
     """The rules applied to the validation songs: the chosen fusion and thresholds, and the figures the model
     file records (songs and windows, per-dance recall and confusion, CNN alone, tempo-only rule, rejection;
@@ -192,6 +209,7 @@ def choose(songs: list[SongScores], rule: SelectStep) -> dict[str, object]:
         "cnn_alone": {"top1": proportion(int((cnn_ranks == 0).sum()), len(cnn_ranks)),
                       "top2": proportion(int((cnn_ranks < 2).sum()), len(cnn_ranks))},
         "tempo_rule": {"top1": proportion(int(tempo_hits), int(in_set.sum()))},
+        "noise_sweep": noise_figures(songs, fusion),
         "by_weights": by_weights,
         "leave_one_song_out": budgets,
     }
