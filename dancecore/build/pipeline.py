@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from dancecore import __version__
 from dancecore.build.archive import merge
 from dancecore.build.recipe import Recipe, resolve_path
@@ -261,7 +263,7 @@ def run_build(build: Build, force: set[str] = frozenset(), until: str | None = N
     for name in [*force, *([until] if until else [])]:
         if name not in STEPS:
             raise ConfigError(f"unknown step {name!r}; steps: {', '.join(STEPS)}")
-    runner = Runner(build.work, set(force)) if say is None else Runner(build.work, set(force), say)
+    runner = Runner(build.work, set(force), say or tqdm.write)
     build.work.mkdir(parents=True, exist_ok=True)
     for name in STEPS:
         step = getattr(build, name)(runner) if name == "model" else getattr(build, name)()
