@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dancecore import wording
 from dancecore.dances import BY_ID
 from dancecore.result import Result
-from dancecore.service import Answer, Busy, Outcome, Refusal, human_duration
+from dancecore.service import Answer, Busy, Outcome, Refusal
 
 TIMELINE_FILENAME = "timeline.png"
 BAR_CELLS = 12
-STYLE_COLOURS = {"latin": 0xE8590C, "standard": 0x1C7ED6}
+STYLE_COLOURS = {"latin": 0xE8590C, "standard": 0x1C7ED6}   # the web page's heading colours by style
 NOT_SURE_COLOUR = 0x868E96
+OTHER_DANCE = "sounds like another dance"   # how the core's reason begins when the music fits none of the ten
+OTHER_DANCE_NOTE = ("It may be music for another social dance (salsa, bachata, swing, polka…): "
+                    "I know only the ten ballroom dances.")
 MAX_NAME_CHARS = 80
 
 
@@ -49,33 +53,39 @@ def text_reply(kind: str, text: str) -> Reply:
 
 
 def result_embed(result: Result, name: str, with_timeline: bool = True) -> dict[str, Any]:
-    """Embed dict: dance and confidence (or "not sure" and the two closest), top three with bars,
-    tempo in BPM and bars per minute, latin or standard, what was listened to, the timeline image."""
+    """Embed dict: what the music sounds like and how sure (or "Not sure", why, and the best guess; plainly
+    when it may be another social dance), top three with bars, tempo and meter, latin or standard, what was
+    listened to, the timeline image. The words are dancecore.wording's, as in the CLI and on the web page."""
+    r = result.to_dict()
     ranked = result.ranked
-    top = BY_ID[result.dance]
     if result.not_sure:
-        (first, p1), (second, p2) = ranked[:2]
-        title = f"Not sure: {BY_ID[first].name} or {BY_ID[second].name}?"
-        description = (f"{_doubt(result)} The two closest: **{BY_ID[first].name}** ({_percent(p1)}) "
-                       f"and **{BY_ID[second].name}** ({_percent(p2)}).")
+        title = wording.headline(r)
+        description = _sentence(wording.how_sure(r))
+        if (result.not_sure_reason or "").startswith(OTHER_DANCE):
+            description += " " + OTHER_DANCE_NOTE
         colour = NOT_SURE_COLOUR
-        styles = {BY_ID[first].style, BY_ID[second].style}
+        styles = {BY_ID[d].style for d, _ in ranked[:2]}
         style = f"probably {styles.pop().title()}" if len(styles) == 1 else "Latin or Standard"
     else:
-        title = f"{top.name} ({_percent(result.confidence)})"
-        description = f"Dance a **{top.name}** to this: a {top.style} dance in {top.meter}."
+        top = BY_ID[result.dance]
+        title = wording.verdict(r)
+        description = f"The music sounds like a **{top.name}** to me ({wording.how_sure(r)})"
+        if result.also_fits:
+            description += f"; it would also fit a **{BY_ID[result.also_fits].name}**"
+        description += "."
         colour = STYLE_COLOURS[top.style]
         style = top.style.title()
-    top3 = "\n".join(f"`{_bar(p)}` {_percent(p):>4} {BY_ID[d].name}" for d, p in ranked[:3])
+    top3 = "\n".join(f"`{_bar(p)}` {wording.percent(p):>4} {BY_ID[d].name}" for d, p in ranked[:3])
+    meter = wording.meter(r)
     embed: dict[str, Any] = {
         "title": title,
         "description": description,
         "color": colour,
         "fields": [
             {"name": "Top three", "value": top3, "inline": False},
-            {"name": "Tempo", "value": _tempo(result), "inline": True},
+            {"name": "Tempo", "value": wording.tempo(r) + (f"\nmeter {meter}" if meter else ""), "inline": True},
             {"name": "Style", "value": style, "inline": True},
-            {"name": "Listened to", "value": _listened(result), "inline": True},
+            {"name": "Listened to", "value": _listened(r), "inline": True},
         ],
         "footer": {"text": f"{_short(name)} · model {result.model.get('name', '?')} ({result.model.get('arch', '?')})"},
     }
@@ -89,37 +99,21 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in "\\*_`~|>[]" else ch for ch in text)
 
 
-def _doubt(result: Result) -> str:
-    reason = result.not_sure_reason or ""
-    if reason.startswith("no steady beat"):
-        return "I can't hear a steady beat to dance to."
-    return "The music doesn't clearly fit one dance."
+def _sentence(text: str) -> str:
+    """Text as a sentence: capital first letter, full stop."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _tempo(result: Result) -> str:
-    if result.tempo_bpm <= 0:
-        return "no steady beat found"
-    meter = BY_ID[result.dance].meter
-    return f"{result.tempo_bpm:.0f} BPM\n{result.tempo_mpm:.0f} bars/min ({meter})"
-
-
-def _listened(result: Result) -> str:
-    heard = human_duration(result.duration_s)
-    if result.truncated and result.source_duration_s:
-        return (f"the first {heard} of {human_duration(result.source_duration_s)}; "
-                "send a cut of another part to hear that")
-    if result.padded:
-        return f"{heard} (short: 10 to 30 s gives a surer answer)"
+def _listened(r: dict[str, Any]) -> str:
+    heard = wording.listened(r)
+    if r["truncated"] and not r["incomplete"] and r["source_duration_s"]:
+        return f"{heard}; send a cut of another part to hear that"
     return heard
 
 
 def _bar(p: float) -> str:
     filled = int(round(p * BAR_CELLS))
     return "█" * filled + "░" * (BAR_CELLS - filled)
-
-
-def _percent(p: float) -> str:
-    return f"{100 * p:.0f}%"
 
 
 def _short(name: str) -> str:

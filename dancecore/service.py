@@ -26,11 +26,11 @@ import yaml
 
 from dancecore.audio import SILENCE_PEAK, load_audio
 from dancecore.classify import Classifier
-from dancecore.dances import BY_ID
 from dancecore.errors import AudioError, ConfigError
 from dancecore.plots import timeline_png
 from dancecore.result import Result
 from dancecore.sniff import sniff_media_type
+from dancecore.wording import title
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ MB = 1024 * 1024  # "MB" as Discord and most upload forms count it
 MEDIA_APPLICATION_TYPES = {"application/ogg", "application/octet-stream", "application/mp4",
                            "application/x-matroska", "application/vnd.rn-realmedia"}
 FORMATS_HINT = "mp3, m4a, wav, ogg, opus, flac or a phone video"
+MAX_ANALYSED_S = 600.0   # seconds of a recording analysed by default, by every front end (CLI, web, bot)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class ServiceLimits:
     seconds one user must wait between two requests."""
 
     max_bytes: int = 25 * MB
-    max_duration_s: float = 600.0
+    max_duration_s: float = MAX_ANALYSED_S
     min_duration_s: float = 3.0
     timeout_s: float = 60.0
     workers: int = 1
@@ -134,10 +135,17 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Busy:
-    """Every worker and queue place is taken; the person is asked to come back shortly."""
+    """Every worker and queue place is taken; the person is asked to come back in `retry_after_s` seconds
+    (what the web API sends as Retry-After, and what the message says)."""
 
-    message: str = "I'm busy with other clips right now; please try again in a minute."
+    retry_after_s: int = 60
     kind: str = "busy"
+
+    @property
+    def message(self) -> str:
+        """One friendly line that gives the same wait as `retry_after_s`."""
+        wait = f"{self.retry_after_s} s" if self.retry_after_s < 90 else f"{round(self.retry_after_s / 60)} minutes"
+        return f"I'm busy with other clips right now; please try again in about {wait}."
 
 
 @dataclass
@@ -164,12 +172,19 @@ def human_size(n_bytes: float) -> str:
     return f"{int(n_bytes)} bytes"
 
 
-def human_duration(seconds: float) -> str:
-    """Seconds as m:ss or h:mm:ss."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+class RunTimes:
+    """Moving average of analysis seconds per clip, to tell a refused client when to come back."""
+
+    def __init__(self, first_guess_s: float = 5.0, weight: float = 0.2) -> None:
+        self.mean_s = first_guess_s
+        self.weight = weight
+
+    def add(self, seconds: float) -> None:
+        self.mean_s += self.weight * (seconds - self.mean_s)
+
+    def retry_after_s(self) -> int:
+        """Whole seconds until a place is likely free (the running clip's typical time), 1..300."""
+        return max(1, min(300, math.ceil(self.mean_s)))
 
 
 class ClassificationService:
@@ -178,7 +193,8 @@ class ClassificationService:
     Create it anywhere, use it from one asyncio event loop. timeline: also draw the timeline PNG, the
     stack plot of window probabilities over time (in the worker, so drawing is bounded too; without
     the spectrogram, which would double the drawing time and the image size on a phone).
-    `peak_held` records the most requests held at once.
+    `peak_held` records the most requests held at once; `run_times` the typical analysis time, which
+    Busy's wait is taken from.
     """
 
     def __init__(self, classifier: Classifier, limits: ServiceLimits = ServiceLimits(),
@@ -190,6 +206,7 @@ class ClassificationService:
         self._running: asyncio.Semaphore | None = None
         self._held = 0
         self.peak_held = 0
+        self.run_times = RunTimes()
         self._last_admitted: dict[Hashable, float] = {}
 
     @property
@@ -237,7 +254,7 @@ class ClassificationService:
                 wait = math.ceil(self.limits.cooldown_s - since)
                 return Refusal("cooldown", f"One clip at a time, please: try again in {wait} s.")
         if self._held >= self.limits.capacity:
-            return Busy()
+            return Busy(self.run_times.retry_after_s())
         if user_id is not None:
             self._forget_old_users(now)
             self._last_admitted[user_id] = now
@@ -293,6 +310,7 @@ class ClassificationService:
             return _timeout_refusal(name, self.limits.timeout_s)
         if isinstance(outcome, Answer):
             outcome.wait_s = wait_s
+            self.run_times.add(outcome.run_s)
         return outcome
 
     def _job(self, data: bytes, name: str) -> Answer | Refusal:
@@ -311,10 +329,9 @@ class ClassificationService:
             png = None
             if self.timeline:
                 features = model.features
-                result = analysis.result
-                verdict = "not sure" if result.not_sure else BY_ID[result.dance].name
                 png = timeline_png(analysis.start_frames * features.hop_length / features.sr,
-                                   analysis.window_probs, None, features.frame_rate, title=f"{name}: {verdict}")
+                                   analysis.window_probs, None, features.frame_rate,
+                                   title=title(name, analysis.result.to_dict()))
             return Answer(result=analysis.result, timeline_png=png, run_s=time.monotonic() - started)
         except AudioError as exc:
             if time.monotonic() - started >= limits.timeout_s:

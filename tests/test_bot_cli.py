@@ -14,6 +14,7 @@ import pytest
 
 from bots.config import BotConfig, config_from_dict, load_config
 from bots.discord_bot import main
+from dancecore import wording
 from dancecore.cli import main as classify_main
 from conftest import REPO, song
 from dancecore.errors import ConfigError
@@ -47,10 +48,8 @@ def test_dry_run_gives_the_same_dance_as_classify(model_path: Path, song_labels:
     assert classify_main(["classify", "--json", "--model", str(model_path), str(track)]) == 0
     core = json.loads(capsys.readouterr().out)
     embed = reply["embeds"][0]
-    if core["not_sure"]:
-        assert embed["title"] == f"Not sure: {core['top2'][0]['name']} or {core['top2'][1]['name']}?"
-    else:
-        assert embed["title"] == f"{core['dance_name']} ({100 * core['confidence']:.0f}%)"
+    # the same words as the CLI's verdict line (dancecore.wording)
+    assert embed["title"] == ("Not sure" if core["not_sure"] else wording.verdict(core))
     top_line = embed["fields"][0]["value"].splitlines()[0]
     assert top_line.endswith(core["dance_name"]) and f"{100 * core['confidence']:.0f}%" in top_line
     assert f"{core['tempo']['bpm']:.0f} BPM" in embed["fields"][1]["value"] or core["tempo"]["bpm"] == 0

@@ -10,34 +10,44 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from dancecore.audio import DEFAULT_MAX_DURATION_S, DEFAULT_TIMEOUT_S
+from dancecore import wording
+from dancecore.audio import DEFAULT_TIMEOUT_S
 from dancecore.classify import Analysis, Classifier
 from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.errors import DancecoreError
 from dancecore.model import load_model
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
+from dancecore.service import MAX_ANALYSED_S
 
 MEDIA_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4", ".m4v",
                   ".webm", ".mkv", ".mov", ".wma", ".aif", ".aiff"}
+STDIN = "-"            # the input that means "audio on standard input"
+STDIN_NAME = "stdin"   # how that input is named in the answers
+CSV_COLUMNS = ["path", "dance", "probability", "second", "second_probability", "not_sure", "not_sure_reason",
+               "also_fits", "bpm", "mpm", "dj_bpm", "meter", "duration_s", "source_duration_s", "truncated",
+               "incomplete", "error", *DANCE_IDS]
 
 
 DESCRIPTION = (
-    "Rank the ten dances for audio or video files; folders are scanned recursively.")
+    "Rank the ten dances for audio or video files; folders are scanned recursively; - reads one recording "
+    "from standard input.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Declare `dancecore classify`'s arguments on `p` and set its `run`."""
-    p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR")
+    p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="audio or video files, folders, or - for "
+                   "a recording on standard input (dancecore classify - < song.mp3)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
-    out.add_argument("--csv", action="store_true", help="one CSV row per file")
+    out.add_argument("--csv", action="store_true", help="one CSV row per file (a failed file: its error)")
     p.add_argument("--timeline", metavar="PNG", help="draw spectrogram and window probabilities over time "
                    "(several files: one PNG each, named PNG-stem_FILE-stem.png)")
     p.add_argument("--model", metavar="PATH", help="model file (default: the model shipped in the package)")
     p.add_argument("--stride", type=int, default=DEFAULT_STRIDE_FRAMES, metavar="FRAMES",
                    help=f"window stride in spectrogram frames (default {DEFAULT_STRIDE_FRAMES} = 4.6 s)")
-    p.add_argument("--max-duration", type=float, default=DEFAULT_MAX_DURATION_S, metavar="S",
-                   help=f"analyse at most the first S seconds (default {DEFAULT_MAX_DURATION_S:.0f})")
+    p.add_argument("--max-duration", type=float, default=MAX_ANALYSED_S, metavar="S",
+                   help=f"analyse at most the first S seconds (default {MAX_ANALYSED_S:.0f}, as the web page "
+                   "and the bot)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"give up decoding a file after S seconds (default {DEFAULT_TIMEOUT_S:.0f})")
     p.add_argument("--threshold", type=float, metavar="P",
@@ -46,11 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
-    """Files given directly, plus media files found recursively in given folders (sorted)."""
+    """Files given directly (and - for standard input), plus media files found recursively in given folders
+    (sorted)."""
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
+        if item != STDIN and path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES)
         else:
             files.append(path)
@@ -60,26 +71,34 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     if args.stride <= 0:
         raise DancecoreError(f"--stride must be a positive number of frames, got {args.stride}")
+    if args.max_duration <= 0:
+        raise DancecoreError(f"--max-duration must be a positive number of seconds, got {args.max_duration:g}")
     files = collect_inputs(args.inputs)
     if not files:
         raise DancecoreError("no audio or video files found in the given folders")
+    if args.inputs.count(STDIN) > 1:
+        raise DancecoreError("standard input (-) can be read once; give - only once")
     classifier = Classifier(load_model(args.model), stride_frames=args.stride, max_duration_s=args.max_duration,
                             timeout_s=args.timeout, min_top_probability=args.threshold)
     writer = csv.writer(sys.stdout) if args.csv else None
     if writer:
-        writer.writerow(["path", "dance", "probability", "second", "second_probability", "not_sure", "bpm", "mpm",
-                         "duration_s", *DANCE_IDS])
+        writer.writerow(CSV_COLUMNS)
     failures, results = 0, []
     progress = tqdm(files, unit="file", disable=len(files) < 2, file=sys.stderr)
     for path in progress:
+        name = STDIN_NAME if str(path) == STDIN else str(path)
         try:
-            analysis = classifier.analyse(path)
+            analysis = classifier.analyse(read_stdin() if str(path) == STDIN else path, name)
         except DancecoreError as exc:
             failures += 1
             tqdm.write(f"dancecore: error: {exc}", file=sys.stderr)
+            if writer:
+                with tqdm.external_write_mode(file=sys.stdout):
+                    writer.writerow(failed_row(name, str(exc)))
+                    sys.stdout.flush()
             continue
         if args.timeline:
-            _timeline(args.timeline, path, analysis, classifier, several=len(files) > 1)
+            _timeline(args.timeline, Path(name), analysis, classifier, several=len(files) > 1)
         with tqdm.external_write_mode(file=sys.stdout):  # the result on lines of its own, the bar redrawn below
             _print(analysis, args, writer)
         results.append(analysis.result)
@@ -87,6 +106,17 @@ def run(args: argparse.Namespace) -> int:
     if len(files) > 1:  # for people: on stderr when stdout is JSON or CSV
         print(summary(results, failures), file=sys.stderr if args.json or args.csv else sys.stdout)
     return 2 if failures else 0
+
+
+def read_stdin() -> bytes:
+    """The recording piped to standard input; DancecoreError when there is none."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise DancecoreError("- reads a recording from standard input, but none is piped in: "
+                             "dancecore classify - < song.mp3")
+    data = sys.stdin.buffer.read()
+    if not data:
+        raise DancecoreError(f"{STDIN_NAME}: no data on standard input (0 bytes); pipe a recording in")
+    return data
 
 
 def summary(results: list, failures: int) -> str:
@@ -100,30 +130,43 @@ def summary(results: list, failures: int) -> str:
 
 
 def _print(analysis: Analysis, args: argparse.Namespace, writer: "csv._writer | None") -> None:
-    result = analysis.result
+    r = analysis.result.to_dict()
     if args.json:
-        print(json.dumps(result.to_dict()), flush=True)
+        print(json.dumps(r), flush=True)
     elif writer:
-        (first, p1), (second, p2) = result.ranked[:2]
-        writer.writerow([result.path, first, f"{p1:.4f}", second, f"{p2:.4f}", result.not_sure,
-                         f"{result.tempo_bpm:.1f}", f"{result.tempo_mpm:.1f}", f"{result.duration_s:.1f}",
-                         *(f"{result.probabilities[d]:.4f}" for d in DANCE_IDS)])
+        writer.writerow(csv_row(r))
+        sys.stdout.flush()
     else:
-        print(format_table(result.to_dict()), flush=True)
+        print(format_table(r), flush=True)
+
+
+def csv_row(r: dict) -> list:
+    """One CSV row (CSV_COLUMNS) of a classify JSON object."""
+    first, second = r["top2"]
+    whole = "" if r["source_duration_s"] is None else f"{r['source_duration_s']:.1f}"
+    return [r["path"], first["dance"], f"{first['probability']:.4f}", second["dance"], f"{second['probability']:.4f}",
+            r["not_sure"], r["not_sure_reason"] or "", r["also_fits"]["dance"] if r["also_fits"] else "",
+            f"{r['tempo']['bpm']:.1f}", f"{r['tempo']['mpm']:.1f}", f"{r['tempo']['dj_bpm']:.1f}",
+            wording.meter(r) or "", f"{r['duration_s']:.1f}", whole,
+            r["truncated"], r["incomplete"], "", *(f"{r['probabilities'][d]:.4f}" for d in DANCE_IDS)]
+
+
+def failed_row(name: str, error: str) -> list[str]:
+    """The CSV row of a file that could not be classified: its path and the error, the rest empty."""
+    reason = error[len(name) + 2:] if error.startswith(f"{name}: ") else error
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row.update(path=name, error=reason)
+    return list(row.values())
 
 
 def format_table(r: dict) -> str:
-    """Readable block: the ranked dances with bars, tempo and the verdict."""
-    minutes, seconds = divmod(int(round(r["duration_s"])), 60)
-    lines = [f"{r['path']}  ({minutes}:{seconds:02d}{', first part only' if r['truncated'] else ''}; model {r['model']['name']})"]
+    """Readable block: what was analysed, the ranked dances with bars, tempo and meter, the verdict."""
+    lines = [f"{r['path']}  ({wording.listened(r)}; model {r['model']['name']})"]
     for dance_id, p in sorted(r["probabilities"].items(), key=lambda kv: kv[1], reverse=True):
         lines.append(f"  {BY_ID[dance_id].name:<15} {100 * p:5.1f}%  {'#' * int(round(30 * p))}")
-    lines.append(f"  tempo {r['tempo']['bpm']:.0f} BPM = {r['tempo']['mpm']:.0f} bars/min")
-    if r["not_sure"]:
-        names = " or ".join(t["name"] for t in r["top2"])
-        lines.append(f"  => not sure ({r['not_sure_reason']}); closest: {names}")
-    else:
-        lines.append(f"  => {r['dance_name']} ({r['style']}), {100 * r['confidence']:.0f}%")
+    meter = wording.meter(r)
+    lines.append(f"  tempo {wording.tempo(r)}" + (f"; meter {meter}" if meter else ""))
+    lines.append(f"  => {wording.verdict(r)}")
     return "\n".join(lines)
 
 
@@ -136,4 +179,4 @@ def _timeline(target: str, path: Path, analysis: Analysis, classifier: Classifie
     features = classifier.model.features
     times = analysis.start_frames * features.hop_length / features.sr
     plot_timeline(out, times, analysis.window_probs, analysis.spectrogram, features.frame_rate,
-                  title=f"{path.name}: {analysis.result.to_dict()['dance_name']}")
+                  title=wording.title(path.name, analysis.result.to_dict()))
