@@ -12,6 +12,8 @@ from dancecore.beat.spec import HIDDEN, INPUTS, LAYERS, N_CLASSES, OUTPUTS
 from dancecore.errors import ModelError
 from dancecore.runtime import OnnxNetwork
 
+CHUNK_FRAMES = 1500        # frames per network call on a whole song (30 s at 50 frames/s)
+
 
 class BeatNetwork:
     """The beat graph (`beat.onnx`) in an ONNX Runtime session (dancecore.runtime.OnnxNetwork).
@@ -47,8 +49,15 @@ class BeatNetwork:
         return acts[0], (h, c)
 
     def activations(self, features: np.ndarray) -> np.ndarray:
-        """Activations (frames, 3) of a whole song's features (frames, 272), from a zero state."""
-        return self.run(features)[0]
+        """Activations (frames, 3) of a whole song's features (frames, 272), from a zero state. The song runs
+        as one sequence in pieces of CHUNK_FRAMES, each starting from the state the last one ended in: the
+        same activations as one call, but ONNX Runtime's buffers stay those of 30 s (one call on a 3-minute
+        song grew the process by 180 MB)."""
+        out, state = [], None
+        for start in range(0, max(len(features), 1), CHUNK_FRAMES):
+            acts, state = self.run(features[start:start + CHUNK_FRAMES], state)
+            out.append(acts)
+        return np.concatenate(out)
 
     def song(self, samples: np.ndarray) -> np.ndarray:
         """Activations (ceil(n / 441), 3) of mono float samples at 22050 Hz."""
