@@ -74,3 +74,12 @@ def bad_inputs(folder: Path, song: Path) -> dict[str, Path]:
     stub_mp3 = folder / "stub.mp3"
     stub_mp3.write_bytes(whole_mp3.read_bytes()[:1024])
     return {"text": text, "empty": empty, "truncated_m4a": truncated_m4a, "stub_mp3": stub_mp3}
+
+
+def first_half_mp3(song: Path, folder: Path, duration_s: float = 120.0) -> tuple[Path, Path]:
+    """A `duration_s` mp3 of a real song (with the Xing header that gives its length) and its first half by
+    bytes, as `head -c` or a broken download leaves it: (whole, half)."""
+    whole = cut(song, folder / "whole.mp3", 20.0, duration_s, "-b:a", "128k")
+    half = folder / "half.mp3"
+    half.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    return whole, half

@@ -16,6 +16,7 @@ from dancecore import wording
 from dancecore.cli.classify import CSV_COLUMNS
 from dancecore.dances import DANCE_IDS
 from dancecore.service import MAX_ANALYSED_S, ServiceLimits
+from tests.bot_clips import first_half_mp3
 from tests.conftest import REPO, song
 
 # other-dance excerpts the shipped model is not sure of (each for a different reason), and a waltz
@@ -30,16 +31,6 @@ def dancecore(*args: str, stdin: bytes | None = None) -> subprocess.CompletedPro
         return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
     return subprocess.run([sys.executable, "-m", "dancecore", *args], capture_output=True, text=True, cwd=REPO,
                           timeout=300)
-
-
-def half_mp3(source: Path, folder: Path) -> tuple[Path, Path]:
-    """A 2-minute mp3 of `source` and its first half by bytes (`head -c`), as a damaged download."""
-    whole = folder / "whole.mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "20", "-t", "120", "-i", str(source), "-b:a", "128k",
-                    str(whole)], check=True)
-    half = folder / "half.mp3"
-    half.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    return whole, half
 
 
 def test_json_schema_on_real_songs(song_labels, model_path: Path, tmp_path: Path) -> None:
@@ -125,7 +116,7 @@ def test_csv_has_every_fact_and_a_row_for_a_failed_file(song_labels, model_path:
 
 def test_truncated_mp3_says_it_is_incomplete(song_labels, model_path: Path, tmp_path: Path) -> None:
     """Issue 19 item 7: the first half of an mp3 (head -c) is flagged in the JSON, the table and the CSV."""
-    whole, half = half_mp3(song(song_labels, "quickstep"), tmp_path)
+    whole, half = first_half_mp3(song(song_labels, "quickstep"), tmp_path)
     results = [json.loads(line) for line in
                dancecore("classify", "--json", "--model", str(model_path), str(whole), str(half)).stdout.splitlines()]
     assert [(r["incomplete"], r["truncated"]) for r in results] == [(False, False), (True, False)]
@@ -141,7 +132,7 @@ def test_truncated_mp3_says_it_is_incomplete(song_labels, model_path: Path, tmp_
 
 def test_audio_on_standard_input(song_labels, model_path: Path, tmp_path: Path) -> None:
     """`dancecore classify - < song.mp3` answers as for the file itself; with nothing piped in, one line."""
-    whole, _ = half_mp3(song(song_labels, "samba"), tmp_path)
+    whole, _ = first_half_mp3(song(song_labels, "samba"), tmp_path)
     from_file = json.loads(dancecore("classify", "--json", "--model", str(model_path), str(whole)).stdout)
     piped = dancecore("classify", "--json", "--model", str(model_path), "-", stdin=whole.read_bytes())
     assert piped.returncode == 0, piped.stderr

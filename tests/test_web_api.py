@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import socket
 import tempfile
 import threading
@@ -17,13 +19,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bot_clips import bad_inputs, cut, phone_video, two_hour_mp3
+from bot_clips import bad_inputs, cut, first_half_mp3, phone_video, two_hour_mp3
 from conftest import song
 from dancecore.classify import Classifier
 from dancecore.cli import main
 from dancecore.errors import ConfigError, DancecoreError
 from dancecore.result import Result
 from dancecore.service import Busy, ClassificationService, ServiceLimits
+from dancecore.web.access import ACCESS_LOGGER
 from dancecore.web.app import WEB_LIMITS, create_app
 from dancecore.web.events import EventHub
 from dancecore.web.schemas import ClassifyResult
@@ -45,7 +48,8 @@ def media(tmp_path_factory: pytest.TempPathFactory, song_labels: list[dict[str, 
              "clip": cut(song(song_labels, "cha_cha_cha"), folder / "clip.mp3", 40, 12, "-b:a", "96k"),
              "video": phone_video(samba, folder / "phone.mp4"),
              "short": cut(samba, folder / "short.wav", 30, 1.0),
-             "two_hours": two_hour_mp3(samba, folder / "two_hours.mp3")}
+             "two_hours": two_hour_mp3(samba, folder / "two_hours.mp3"),
+             "half": first_half_mp3(song(song_labels, "jive"), folder)[1]}
     files.update(bad_inputs(folder / "bad", samba))
     silent = folder / "silence.wav"
     sf.write(silent, np.zeros(22050 * 8, dtype=np.float32), 22050)
@@ -119,6 +123,18 @@ async def test_two_hour_file_is_cut_to_the_limit(classifier: Classifier, media: 
     assert body["truncated"] is True
     assert body["duration_s"] == pytest.approx(60, abs=1)
     assert body["source_duration_s"] == pytest.approx(7200, rel=0.05)
+
+
+async def test_first_half_of_an_mp3_is_flagged_incomplete(classifier: Classifier, media: dict[str, Path]) -> None:
+    """Issue 19 item 7: `head -c` half an mp3: analysed, and the answer says the file ends early."""
+    service = web_service(classifier)
+    async with client_for(service) as client:
+        response = await client.post("/api/classify", **upload(media["half"], "audio/mpeg"))
+    service.close()
+    body = response.json()
+    assert response.status_code == 200 and body["incomplete"] is True and body["truncated"] is False
+    assert body["source_duration_s"] == pytest.approx(120, abs=1) and body["duration_s"] < 70
+    ClassifyResult.model_validate(body)
 
 
 # --- refusals --------------------------------------------------------------------------------------
@@ -262,9 +278,16 @@ async def test_busy_server_answers_503_with_retry_after(classifier: Classifier, 
         after = await client.post("/api/classify", **upload(media["clip"], "audio/mpeg"))
     service.close()
     assert busy.status_code == 503
-    assert busy.json() == {"error": "busy", "message": Busy().message}
-    assert int(busy.headers["retry-after"]) >= 1
+    retry = int(busy.headers["retry-after"])
+    assert busy.json() == {"error": "busy", "message": Busy(retry).message}
+    assert retry >= 1 and busy.json()["message"].endswith(f"please try again in about {retry} s.")   # item 5
     assert after.status_code == 200
+    async with client_for(service) as client:    # the wait follows the analyses the server has timed
+        slot = service.admit()
+        again = await client.post("/api/classify", **upload(media["clip"], "audio/mpeg"))
+        slot.release()
+    assert int(again.headers["retry-after"]) == service.run_times.retry_after_s()
+    assert f"about {again.headers['retry-after']} s" in again.json()["message"]
 
 
 async def test_concurrent_uploads_beyond_capacity_are_refused_not_queued(classifier: Classifier,
@@ -320,6 +343,48 @@ async def test_no_upload_is_written_to_disk(classifier: Classifier, media: dict[
     service.close()
 
 
+# --- access log -------------------------------------------------------------------------------------
+
+async def test_every_request_gets_one_access_log_line(classifier: Classifier, media: dict[str, Path],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 19 item 6: status, sizes, duration and outcome for answers, refusals and busy; never the file's
+    content, name or query string."""
+    service = web_service(classifier, workers=1, queue_size=0)
+    secret_name = "my secret song.mp3"
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        async with client_for(service) as client:
+            answer = await client.post("/api/classify", **upload(media["clip"], "audio/mpeg", name=secret_name))
+            await client.post("/api/classify", **upload(media["text"], "audio/mpeg", name=secret_name))
+            await client.get("/api/check", params={"size": 80 * MB, "type": "audio/mpeg", "name": secret_name})
+            slot = service.admit()
+            await client.post("/api/classify", **upload(media["clip"], "audio/mpeg"))
+            slot.release()
+            await client.get("/api/info")
+    service.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert len(lines) == 5, lines
+    result = answer.json()
+    size = media["clip"].stat().st_size
+    assert re.fullmatch(rf"127\.0\.0\.1 POST /api/classify 200 in \d+ KB out \d+ KB \d+\.\d\d s: result "
+                        rf"{result['dance']} {result['confidence']:.2f} \((not )?sure\), \d+ s analysed in "
+                        rf"\d+\.\d s", lines[0]), lines[0]
+    assert f"in {size // 1024}" in lines[0] or f"in {size // 1024 + 1}" in lines[0]
+    assert lines[1].startswith("127.0.0.1 POST /api/classify 415 ") and lines[1].endswith(": refusal not_media")
+    assert lines[2].startswith("127.0.0.1 GET /api/check 413 ") and lines[2].endswith(": refusal too_large")
+    assert lines[3].startswith("127.0.0.1 POST /api/classify 503 ") and lines[3].endswith(": busy")
+    assert lines[4].startswith("127.0.0.1 GET /api/info 200 ") and lines[4].endswith(": -")
+    assert not any("secret" in line or "?" in line for line in lines)
+
+
+async def test_access_log_level_is_settable(classifier: Classifier, caplog: pytest.LogCaptureFixture) -> None:
+    service = web_service(classifier)
+    with caplog.at_level(logging.WARNING, logger=ACCESS_LOGGER):
+        async with client_for(service) as client:
+            assert (await client.get("/api/info")).status_code == 200
+    service.close()
+    assert not [r for r in caplog.records if r.name == ACCESS_LOGGER]
+
+
 # --- description and pages ------------------------------------------------------------------------
 
 async def test_openapi_describes_the_api(classifier: Classifier) -> None:
@@ -329,6 +394,8 @@ async def test_openapi_describes_the_api(classifier: Classifier) -> None:
         index = await client.get("/")
         marquee = await client.get("/marquee")
         script = await client.get("/static/app.js")
+        docs = await client.get("/docs")
+        assets = [await client.get(url) for url in re.findall(r'(?:src|href)="([^"]+)"', docs.text)]
     service.close()
     classify = spec["paths"]["/api/classify"]["post"]
     form = classify["requestBody"]["content"]["multipart/form-data"]["schema"]
@@ -340,6 +407,11 @@ async def test_openapi_describes_the_api(classifier: Classifier) -> None:
     assert "Content-Security-Policy" in index.headers
     assert marquee.status_code == 200 and "marquee.js" in marquee.text
     assert script.status_code == 200 and "/api/classify" in script.text
+    # issue 19 item 1: Swagger UI from this server, nothing from another host
+    assert docs.status_code == 200 and "SwaggerUIBundle" in docs.text and "/openapi.json" in docs.text
+    assert not re.search(r"(?:src|href)=\"(?:https?:)?//", docs.text), docs.text
+    assert '"validatorUrl": null' in docs.text
+    assert [a.status_code for a in assets] == [200] * len(assets) and len(assets) >= 3
 
 
 # --- live events -------------------------------------------------------------------------------------

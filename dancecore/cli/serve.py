@@ -13,6 +13,8 @@ from dancecore.segments import DEFAULT_STRIDE_FRAMES
 from dancecore.service import ClassificationService, ServiceLimits
 from dancecore.web.events import FEED_TOKEN_ENV
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
 
 DESCRIPTION = (
     "Serve a page that classifies uploaded or recorded clips, the JSON API (POST /api/classify, "
@@ -35,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queue", type=int, metavar="N", help="clips that may wait before 'busy' (overrides --limits)")
     p.add_argument("--cooldown", type=float, metavar="S",
                    help="seconds one client address waits between uploads (default 0: none)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, default="info",
+                   help="lowest level of the server's log lines on stderr (default info: one access line per "
+                   "request, with status, sizes, duration and outcome; warning: problems only)")
     p.add_argument("--feed-token", metavar="TOKEN", default=os.environ.get(FEED_TOKEN_ENV),
                    help=f"require this bearer token for POST /api/live/events (default: ${FEED_TOKEN_ENV})")
     p.set_defaults(run=run)
@@ -42,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:  # only this command needs the web extra
+        from dancecore.web.access import log_to_stderr
         from dancecore.web.app import WEB_LIMITS, create_app
         from dancecore.web.server import WebServer, is_loopback
     except ImportError as exc:
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = {name: value for name, value in (("workers", args.workers), ("queue_size", args.queue),
                                                  ("cooldown_s", args.cooldown)) if value is not None}
     limits = dataclasses.replace(limits, **overrides)
+    log_to_stderr("debug" if args.debug else args.log_level)
     server = WebServer(args.host, args.port, log_level="debug" if args.debug else "warning")
     model = load_model(args.model, threads=max(1, (os.cpu_count() or 1) // limits.workers))
     classifier = Classifier(model, stride_frames=args.stride, max_duration_s=limits.max_duration_s,

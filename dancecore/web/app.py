@@ -2,7 +2,9 @@
 
 Every classification goes through a shared `ClassificationService` (the bot's limits, sniffing,
 refusal messages and bounded pool), so the analysis runs in its worker threads, never on the event
-loop, and a full pool answers 503 with Retry-After at once. Uploads are held in memory only.
+loop, and a full pool answers 503 with Retry-After at once. Uploads are held in memory only. /docs is
+Swagger UI served from this server (fastapi-offline's copy), so it works without internet; every request
+gets an access log line (dancecore.web.access).
 """
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from dancecore import __version__
 from dancecore.classify import Classifier
 from dancecore.dances import DANCES
 from dancecore.plots import DANCE_COLOURS
 from dancecore.service import FORMATS_HINT, Answer, Busy, ClassificationService, Refusal, ServiceLimits, Slot
+from dancecore.web.access import AccessLog, note_outcome
 from dancecore.web.events import EventError, EventHub
 from dancecore.web.schemas import Accepted, Checked, ClassifyResult, Info, LimitsInfo, LiveEvent, Problem
 from dancecore.web.upload import UploadProblem, clean_name, read_upload
@@ -41,21 +45,6 @@ STATUS = {"disconnected": 400, "too_large": 413, "not_media": 415, "not_form": 4
 ERRORS = {status: {"model": Problem} for status in sorted(set(STATUS.values()))}
 
 
-class RunTimes:
-    """Moving average of analysis seconds per clip, to tell a refused client when to come back."""
-
-    def __init__(self, first_guess_s: float = 5.0, weight: float = 0.2) -> None:
-        self.mean_s = first_guess_s
-        self.weight = weight
-
-    def add(self, seconds: float) -> None:
-        self.mean_s += self.weight * (seconds - self.mean_s)
-
-    def retry_after_s(self) -> int:
-        """Whole seconds until a place is likely free (the running clip's typical time), 1..300."""
-        return max(1, min(300, math.ceil(self.mean_s)))
-
-
 def create_app(classifier_or_service: Classifier | ClassificationService, hub: EventHub | None = None,
                feed_token: str | None = None) -> FastAPI:
     """The web app around a Classifier (wrapped in a service with WEB_LIMITS, closed with the app) or
@@ -66,7 +55,6 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
     service = (ClassificationService(classifier_or_service, WEB_LIMITS, timeline=False) if owned
                else classifier_or_service)
     hub = hub or EventHub()
-    run_times = RunTimes()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -74,23 +62,28 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
         if owned:
             service.close()
 
-    app = FastAPI(title="dancecore", version=__version__, lifespan=lifespan,
-                  description="Says which of ten ballroom dances a recording is for. POST a recording to "
-                              "/api/classify; follow the live adapter at /api/live/stream.")
+    app = FastAPIOffline(title="dancecore", version=__version__, lifespan=lifespan,
+                         swagger_ui_parameters={"validatorUrl": None},   # no badge fetched from elsewhere
+                         description="Says which of ten ballroom dances a recording is for. POST a recording to "
+                                     "/api/classify; follow the live adapter at /api/live/stream.")
     app.state.service, app.state.hub = service, hub
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(AccessLog)
 
-    def refused(outcome: Refusal | Busy) -> JSONResponse:
-        """The HTTP answer for a service Refusal or Busy; 429 and 503 say when to retry (seconds)."""
+    def refused(request: Request, outcome: Refusal | Busy) -> JSONResponse:
+        """The HTTP answer for a service Refusal or Busy; 429 and 503 say when to retry (seconds), as the
+        message does."""
         headers = None
         if isinstance(outcome, Busy):
-            headers = {"Retry-After": str(run_times.retry_after_s())}
+            headers = {"Retry-After": str(outcome.retry_after_s)}
         elif outcome.kind == "cooldown":
             headers = {"Retry-After": str(max(1, math.ceil(service.limits.cooldown_s)))}
+        note_outcome(request, outcome.kind if isinstance(outcome, Busy) else f"refusal {outcome.kind}")
         return problem(outcome.kind, outcome.message, STATUS.get(outcome.kind, 422), headers)
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        note_outcome(request, "refusal bad_request")
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "request"
         return problem("bad_request", f"{where}: {first.get('msg', 'invalid')}; see /openapi.json", 422)
@@ -114,12 +107,12 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
 
     @app.get("/api/check", response_model=Checked, responses={413: {"model": Problem}, 415: {"model": Problem}},
              summary="Would an upload of this size and type be taken?")
-    async def check(size: int = Query(ge=0, description="file size in bytes"),
+    async def check(request: Request, size: int = Query(ge=0, description="file size in bytes"),
                     media_type: str = Query("", alias="type", description="declared MIME type"),
                     name: str = Query("upload", description="file name, for the message")) -> Any:
         """Lets a page refuse a too large or non-media file before uploading it, with the shared message."""
         refusal = service.check_declared(size, media_type or None, clean_name(name))
-        return refused(refusal) if refusal else {"ok": True}
+        return refused(request, refusal) if refusal else {"ok": True}
 
     @app.post("/api/classify", response_model=ClassifyResult, responses=ERRORS,
               summary="Classify an uploaded recording",
@@ -134,23 +127,26 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
         client = request.client.host if request.client and service.limits.cooldown_s > 0 else None
         admitted = service.admit(client, None, None, "upload")
         if not isinstance(admitted, Slot):
-            return refused(admitted)
+            return refused(request, admitted)
         async with admitted as slot:
             try:
                 upload = await read_upload(request, UPLOAD_FIELD, service.limits.max_bytes)
             except UploadProblem as exc:
                 if exc.kind == "too_large":
-                    return refused(service.check_declared(exc.n_bytes, None, "upload"))
+                    return refused(request, service.check_declared(exc.n_bytes, None, "upload"))
+                note_outcome(request, f"refusal {exc.kind}")
                 return problem(exc.kind, str(exc), STATUS[exc.kind])
             refusal = service.check_declared(None, upload.content_type, upload.name)
             if refusal:
-                return refused(refusal)
+                return refused(request, refusal)
             slot.name = upload.name
             outcome = await slot.classify(upload.data)
         if isinstance(outcome, Answer):
-            run_times.add(outcome.run_s)
-            return JSONResponse(outcome.result.to_dict())
-        return refused(outcome)
+            r = outcome.result
+            note_outcome(request, f"result {r.dance} {r.confidence:.2f} ({'not sure' if r.not_sure else 'sure'}), "
+                                  f"{r.duration_s:.0f} s analysed in {outcome.run_s:.1f} s")
+            return JSONResponse(r.to_dict())
+        return refused(request, outcome)
 
     @app.get("/api/live", summary="The live adapter's latest event")
     async def live_now() -> dict[str, Any]:
@@ -167,16 +163,19 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
 
     @app.post("/api/live/events", status_code=202, response_model=Accepted,
               responses={401: {"model": Problem}, 422: {"model": Problem}}, summary="Publish a live event")
-    async def live_event(event: LiveEvent,
+    async def live_event(request: Request, event: LiveEvent,
                          credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Any:
         """What `dancecore live --feed URL` sends for each announcement; shown on /marquee at once."""
         if feed_token and not (credentials and secrets.compare_digest(credentials.credentials, feed_token)):
+            note_outcome(request, "refusal unauthorised")
             return problem("unauthorised", "this server needs its feed token: pass --feed-token to the live "
                            "adapter", 401)
         try:
             item = hub.publish(event.model_dump(exclude_unset=True))
         except EventError as exc:
+            note_outcome(request, "refusal bad_event")
             return problem("bad_event", str(exc), 422)
+        note_outcome(request, f"live event {item.seq} ({item.event['event']})")
         return {"seq": item.seq, "listeners": hub.listeners}
 
     return app

@@ -50,7 +50,9 @@ class ClassifyResult(BaseModel):
     style: Literal["latin", "standard"]
     confidence: float = Field(description="probability of the top dance, 0..1")
     not_sure: bool
-    not_sure_reason: str | None
+    not_sure_reason: str | None = Field(description="why not sure, in words: \"no steady beat\", \"sounds like "
+                                                     "another dance, closest: Jive\", \"fits several dances: Rumba "
+                                                     "or Cha Cha Cha\"")
     probabilities: dict[str, float] = Field(description="dance id -> probability, summing to 1")
     top2: list[TopDance]
     also_fits: AlsoFits | None = Field(description="a second dance the music fits nearly as well, if any")
@@ -59,6 +61,8 @@ class ClassifyResult(BaseModel):
     duration_s: float = Field(description="seconds analysed")
     source_duration_s: float | None = Field(description="length of the whole upload in seconds, if known")
     truncated: bool = Field(description="only the first max_duration_s seconds were analysed")
+    incomplete: bool = Field(description="the file ends before its header says (damaged or cut off), so "
+                                         "less was analysed than the recording should hold")
     padded: bool = Field(description="the clip was shorter than one window and was padded")
     timeline: list[TimelineWindow]
     model: dict[str, str]

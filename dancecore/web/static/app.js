@@ -1,6 +1,7 @@
 // The upload page: pick, drop or record a clip, send it to POST /api/classify, show the answer.
 // Plain browser JavaScript, no build step. Dance names, colours and limits come from /api/info;
-// refusal messages come from the server (shared with the Discord bot).
+// refusal messages come from the server (shared with the Discord bot); the answer is put in words by
+// words.js, as the CLI and the bot put it.
 "use strict";
 
 const MAX_RECORD_S = 30;          // recording stops by itself after this many seconds
@@ -11,13 +12,6 @@ let dancesById = {};
 let shown = null;                 // the result on screen, for redrawing the chart
 let recorder = null;
 let working = false;
-
-function minutes(seconds) {
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
-}
 
 function megabytes(bytes) {
   return (bytes / 1048576).toFixed(bytes % 1048576 ? 1 : 0) + " MB";
@@ -34,7 +28,7 @@ async function loadInfo() {
   dancesById = Object.fromEntries(info.dances.map((d) => [d.id, d]));
   const l = info.limits;
   $("limits").textContent = `${info.formats}; up to ${megabytes(l.max_bytes)}, at least ${l.min_duration_s} s ` +
-    `(10 to 30 s is plenty). Longer recordings: the first ${minutes(l.max_duration_s)} is analysed.`;
+    `(10 to 30 s is plenty). Longer recordings: the first ${Words.duration(l.max_duration_s)} is analysed.`;
   $("model").textContent = `model ${info.model.name} (${info.model.arch})`;
   document.body.dataset.ready = "1";
 }
@@ -107,8 +101,7 @@ function upload(blob, name) {
     if (xhr.status === 200 && body) {
       showResult(body);
     } else if (body && body.message) {
-      const retry = xhr.getResponseHeader("Retry-After");
-      showProblem(body.message + (xhr.status === 503 && retry ? ` (try again in about ${retry} s)` : ""));
+      showProblem(body.message);   // a busy server's message gives the same wait as its Retry-After
     } else {
       showProblem(`The server answered HTTP ${xhr.status}; please try again.`);
     }
@@ -125,25 +118,33 @@ function upload(blob, name) {
 function showResult(r) {
   shown = r;
   const dance = $("dance");
-  dance.textContent = r.dance_name;
-  dance.dataset.dance = r.dance;
-  dance.classList.toggle("unsure", r.not_sure);
-  dance.style.setProperty("--accent", dancesById[r.dance].colour);
-  $("file-name").textContent = r.path;
-  const pct = (p) => `${Math.round(100 * p)}%`;
-  $("verdict").textContent = r.not_sure
-    ? `Not sure: ${r.not_sure_reason}. Closest: ${r.top2.map((t) => `${t.name} ${pct(t.probability)}`).join(" or ")}.`
-    : `${pct(r.confidence)} sure`;
-  $("tempo").textContent = `${Math.round(r.tempo.bpm)} BPM · ${Math.round(r.tempo.mpm)} bars/min`;
   const top = dancesById[r.dance];
-  $("style").textContent = `${top.style === "latin" ? "Latin" : "Standard"}, ${top.meter}`;
-  $("listened").textContent = minutes(r.duration_s) + (r.truncated && r.source_duration_s
-    ? ` of ${minutes(r.source_duration_s)} (first part only)` : "");
+  dance.dataset.dance = r.dance;
+  dance.dataset.style = r.not_sure ? "" : top.style;   // the heading's colour: the marquee's, by style
+  dance.classList.toggle("unsure", r.not_sure);
+  $("dance-name").textContent = r.not_sure ? Words.headline(r) : r.dance_name;
+  $("also-fits").textContent = r.also_fits && !r.not_sure ? Words.ALSO_FITS + r.also_fits.name : "";
+  $("file-name").textContent = r.path;
+  const how = Words.howSure(r);
+  $("verdict").textContent = how.charAt(0).toUpperCase() + how.slice(1) + (r.not_sure ? "." : "");
+  $("tempo").textContent = Words.tempo(r);
+  $("meter").textContent = Words.meter(r) || "not heard";
+  $("style").textContent = styleText(r);
+  $("listened").textContent = Words.listened(r);
+  $("listened").parentElement.classList.toggle("warn", Boolean(r.incomplete));
   showBars(r.probabilities);
   showLegend();
   $("result").hidden = false;
   drawTimeline();
   $("result").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+// "Latin", "Standard"; not sure: "probably Latin" when the two closest share a style, else "Latin or Standard"
+function styleText(r) {
+  const title = (style) => (style === "latin" ? "Latin" : "Standard");
+  const styles = new Set(r.top2.map((t) => dancesById[t.dance].style));
+  if (!r.not_sure) return title(dancesById[r.dance].style);
+  return styles.size === 1 ? `probably ${title([...styles][0])}` : "Latin or Standard";
 }
 
 function showBars(probabilities) {
@@ -234,7 +235,7 @@ function drawTimeline() {
   g.textAlign = "center";
   g.textBaseline = "top";
   const step = niceStep(end, Math.max(2, Math.floor(plotW / 70)));
-  for (let t = 0; t <= end + 1e-6; t += step) g.fillText(minutes(t), x(t), pad.top + plotH + 4);
+  for (let t = 0; t <= end + 1e-6; t += step) g.fillText(Words.duration(t), x(t), pad.top + plotH + 4);
 }
 
 function niceStep(span, ticks) {
@@ -270,7 +271,7 @@ async function toggleRecording() {
   const started = Date.now();
   const tick = () => {
     const s = (Date.now() - started) / 1000;
-    $("record-time").textContent = `${minutes(s)} / ${minutes(MAX_RECORD_S)}`;
+    $("record-time").textContent = `${Words.duration(s)} / ${Words.duration(MAX_RECORD_S)}`;
     if (s >= MAX_RECORD_S && rec.state === "recording") rec.stop();
   };
   const timer = setInterval(tick, 250);

@@ -11,14 +11,23 @@ function show(event) {
   dance.dataset.event = event.event;
   dance.dataset.seq = String(event.seq);
   dance.className = "marquee-dance";
-  if (event.event === "dance") {
+  $("also").textContent = "";
+  if (event.event === "dance" && !event.not_sure) {
     const d = dances[event.dance] || { name: event.dance_name || event.dance, style: event.style, meter: "" };
     dance.dataset.dance = event.dance;
     dance.textContent = d.name;
     dance.classList.add(d.style);
     $("label").textContent = event.revised ? "Now dancing (corrected)" : "Now dancing";
-    const tempo = event.tempo ? `${Math.round(event.tempo.mpm)} bars/min · ${Math.round(event.tempo.bpm)} BPM` : "";
-    $("detail").textContent = [d.style === "latin" ? "Latin" : "Standard", d.meter, tempo].filter(Boolean).join(" · ");
+    if (event.also_fits) $("also").textContent = `also fits ${event.also_fits.name}`;
+    const facts = [d.style === "latin" ? "Latin" : "Standard", Words.meter(event) || d.meter,
+                   event.tempo ? Words.tempo(event) : ""];
+    $("detail").textContent = facts.filter(Boolean).join(" · ");
+  } else if (event.event === "dance") {       // the song so far fits no dance well enough to name it
+    dance.dataset.dance = "";
+    dance.classList.add("quiet");
+    $("label").textContent = "Now playing";
+    dance.textContent = Words.headline(event);
+    $("detail").textContent = Words.howSure(event);
   } else {
     dance.dataset.dance = "";
     dance.classList.add("quiet");
