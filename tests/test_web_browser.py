@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,8 @@ import httpx
 import pytest
 
 from bot_clips import cut
-from conftest import REPO, song
+from conftest import DATA, REPO, song
+from dancecore import wording
 from dancecore.classify import Classifier
 from dancecore.model import load_model
 
@@ -33,6 +35,15 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--headless=new"]
 FEED_TOKEN = "browser-test-token"
 SCREENSHOT = REPO / "docs" / "web_screenshot.png"
+# the heading's colours by style (style.css, light scheme: the marquee's hues, deeper to read on white), and
+# the colours it must never take: the error boxes' red and a grey that looks disabled
+STYLE_RGB = {"latin": "rgb(232, 89, 12)", "standard": "rgb(28, 126, 214)"}
+INK_RGB = "rgb(29, 35, 48)"
+# an other-dance excerpt the shipped model is not sure of ("sounds like another dance")
+UNSURE_EXCERPT = DATA / "songs" / "not_ballroom" / "bachata__Enrique_Iglesias_Romeo_Santos_Loco.opus"
+
+
+SERVER_LOG: list[str] = []   # what the server printed (stdout and stderr)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +53,9 @@ def server(model_path: Path) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "dancecore.cli", "serve", "--port", "0", "--model", str(model_path)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    SERVER_LOG.clear()
+    threading.Thread(target=lambda: [(lines.put(line), SERVER_LOG.append(line)) for line in proc.stdout],
+                     daemon=True).start()
     try:
         first = lines.get(timeout=180)
     except queue.Empty:
@@ -74,6 +87,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory, song_labels: list[dict[str, 
     folder = tmp_path_factory.mktemp("browser_media")
     samba = song(song_labels, "samba")
     return {"song": song(song_labels, "slow_waltz"),
+            "latin": song(song_labels, "cha_cha_cha"),
+            "unsure": cut(UNSURE_EXCERPT, folder / "unsure.mp3", 0, 60, "-b:a", "128k"),
             "clip": cut(song(song_labels, "jive"), folder / "jive clip.mp3", 40, 12, "-b:a", "96k"),
             "mic": cut(samba, folder / "mic.wav", 40, 20, "-ac", "1", "-ar", "48000", "-c:a", "pcm_s16le")}
 
@@ -116,24 +131,84 @@ def show_result(page: Any, path: Path) -> dict[str, Any]:
     return answer.value.json()
 
 
+def colour(page: Any, selector: str) -> str:
+    return page.eval_on_selector(selector, "e => getComputedStyle(e).color")
+
+
+def assert_said_as_everywhere(page: Any, r: dict[str, Any]) -> None:
+    """The page puts the API's answer in the words of the CLI and the bot (dancecore.wording)."""
+    assert page.text_content("#dance") == wording.headline(r)
+    how = wording.how_sure(r)
+    assert page.text_content("#verdict") == how[0].upper() + how[1:] + ("." if r["not_sure"] else "")
+    assert page.text_content("#tempo") == wording.tempo(r)
+    assert page.text_content("#meter") == (wording.meter(r) or "not heard")
+    assert page.text_content("#listened") == wording.listened(r)
+    assert not re.search(r"\d\.\d\d", page.text_content("#result"))   # no raw thresholds or probabilities
+
+
 def test_upload_shows_the_dance_bars_and_chart(server: str, chromium: Any, clips: dict[str, Path],
                                                tmp_path: Path) -> None:
     page = open_page(chromium, server + "/", viewport={"width": 1000, "height": 900})
     expected = show_result(page, clips["song"])
-    assert page.text_content("#dance") == expected["dance_name"]
+    assert_said_as_everywhere(page, expected)
     assert page.get_attribute("#dance", "data-dance") == expected["dance"]
+    if not expected["not_sure"]:   # issue 19 item 2: the marquee's colour of its style
+        assert colour(page, "#dance") == STYLE_RGB[expected["style"]]
     assert page.text_content("#file-name") == clips["song"].name
     assert page.eval_on_selector_all("#bars li", "items => items.map(i => i.dataset.dance)")[0] == expected["dance"]
     assert page.locator("#bars li").count() == 10
-    assert f"{round(expected['tempo']['bpm'])} BPM" in page.text_content("#tempo")
     ink = chart_ink(page)
     assert ink["painted"] > 0.5 and ink["colours"] >= 2, ink
     assert page.is_hidden("#problem")
+    assert any(" POST /api/classify 200 " in line and ": result " in line for line in SERVER_LOG)   # access log
     shot = tmp_path / "web_page.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size < 400_000
     if os.environ.get("DANCECORE_UPDATE_SCREENSHOT"):   # refresh the picture in docs/ only when asked
         shutil.copyfile(shot, SCREENSHOT)
+    page.context.close()
+
+
+def test_heading_colours_by_style_and_not_sure_in_words(server: str, chromium: Any,
+                                                         clips: dict[str, Path]) -> None:
+    """Issue 19 items 2 and 3: a named dance in its style's colour, never the error red; "not sure" as a plain
+    heading with the reason in words, like the CLI and the bot."""
+    page = open_page(chromium, server + "/", viewport={"width": 1000, "height": 900})
+    latin = show_result(page, clips["latin"])
+    assert_said_as_everywhere(page, latin)
+    if not latin["not_sure"]:
+        assert colour(page, "#dance") == STYLE_RGB[latin["style"]]
+    unsure = show_result(page, clips["unsure"])   # a bachata: the model is not sure of it
+    assert unsure["not_sure"], "the excerpt is no longer 'not sure': choose another"
+    assert_said_as_everywhere(page, unsure)
+    assert page.text_content("#dance") == "Not sure" and colour(page, "#dance") == INK_RGB
+    assert unsure["not_sure_reason"][1:] in page.text_content("#verdict")   # as a sentence: capital first
+    problem_red = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--problem').trim()")
+    assert problem_red == "#c92a2a" and colour(page, "#dance") != "rgb(201, 42, 42)"
+    page.context.close()
+
+
+def test_docs_page_works_without_internet(server: str, chromium: Any) -> None:
+    """Issue 19 item 1: /docs renders Swagger UI from this server alone; every other host is cut off."""
+    page = chromium.new_context().new_page()
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
+    assert "dancecore" in page.text_content(".swagger-ui .info .title")
+    page.wait_for_selector("#operations-default-classify_api_classify_post, .opblock-summary-path[data-path='/api/classify']",
+                           timeout=60_000)
+    assert elsewhere == [] and errors == [], (elsewhere, errors)
     page.context.close()
 
 
@@ -187,11 +262,14 @@ def test_recording_from_the_microphone(server: str, playwright: Any, clips: dict
         browser.close()
 
 
-def live_result(classifier: Classifier, path: Path, top: str) -> Any:
-    """A real classification with its probabilities rolled so that `top` leads."""
+def live_result(classifier: Classifier, path: Path, top: str, also_fits: str | None = None) -> Any:
+    """A real classification with its probabilities rolled so that `top` leads (named, `also_fits` second)."""
     result = classifier.classify(path)
     order = sorted(result.probabilities, key=result.probabilities.__getitem__, reverse=True)
-    result.probabilities = dict(zip([top, *[d for d in order if d != top]], [result.probabilities[d] for d in order]))
+    first = [top, *([also_fits] if also_fits else [])]
+    result.probabilities = dict(zip([*first, *[d for d in order if d not in first]],
+                                    [result.probabilities[d] for d in order]))
+    result.not_sure, result.not_sure_reason, result.also_fits = False, None, also_fits
     return result
 
 
@@ -202,11 +280,20 @@ def test_marquee_follows_the_announcer(server: str, chromium: Any, clips: dict[s
     page.wait_for_selector("#connection:text-is('live')")
     assert page.text_content("#dance") == "Waiting for the music…"
     web = WebAnnouncer(url=server, token=FEED_TOKEN)
-    web.dance(DanceEvent(live_result(classifier, clips["clip"], "tango"), song=1, since_song_start_s=6, stream_s=6,
-                         windows=3))
+    tango = live_result(classifier, clips["clip"], "tango", also_fits="quickstep")
+    web.dance(DanceEvent(tango, song=1, since_song_start_s=6, stream_s=6, windows=3))
     page.wait_for_selector("#dance[data-dance='tango']")
-    assert page.text_content("#dance") == "Tango"
-    assert "Standard" in page.text_content("#detail")
+    assert page.text_content("#dance") == "Tango" and page.text_content("#also") == "also fits Quickstep"
+    detail = page.text_content("#detail")
+    assert detail.startswith("Standard") and wording.tempo(tango.to_dict()) in detail
+    if tango.beats_per_bar:
+        assert f" · {tango.beats_per_bar}/4 · " in detail   # the meter heard
+    unsure = live_result(classifier, clips["clip"], "jive")
+    unsure.not_sure, unsure.not_sure_reason = True, "no steady beat"
+    web.dance(DanceEvent(unsure, song=1, since_song_start_s=12, stream_s=12, windows=4, revised=True))
+    page.wait_for_selector("#dance[data-event='dance'][data-dance='']")
+    assert page.text_content("#dance") == "Not sure" and page.text_content("#also") == ""
+    assert page.text_content("#detail") == wording.how_sure(unsure.to_dict())
     web.silence(SilenceEvent(song=1, stream_s=180))
     page.wait_for_selector("#dance[data-event='silence']")
     web.dance(DanceEvent(live_result(classifier, clips["clip"], "viennese_waltz"), song=2, since_song_start_s=7,
