@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from threadpoolctl import threadpool_limits
 
@@ -19,15 +19,16 @@ from dancecore.classify import Classifier
 from dancecore.model import load_model
 
 
-def build_announcers(config: AdapterConfig) -> list[Announcer]:
-    """The announcers the configuration turns on (console, one OSC per target, MIDI)."""
+def build_announcers(config: AdapterConfig, write: Callable[[str], None] | None = None) -> list[Announcer]:
+    """The announcers the configuration turns on (console, one OSC per target, MIDI). write: where the
+    console's lines go (default: stdout)."""
     announcers: list[Announcer] = []
     if config.console.enabled:
         c = config.console
-        announcers.append(ConsoleAnnouncer(c.json_lines, c.speak, c.speak_command, c.speak_template))
+        announcers.append(ConsoleAnnouncer(c.json_lines, c.speak, c.speak_command, c.speak_template, write))
     for target in config.osc.targets:
         host, port = parse_host_port(target)
-        announcers.append(OscAnnouncer(host, port, config.osc.prefix))
+        announcers.append(OscAnnouncer(host, port, config.osc.prefix, config.osc.resend_s, config.osc.tempo_max_bpm))
     if config.midi.port is not None:
         from adapters.announcers.midi import MidiAnnouncer  # rtmidi only when MIDI is used
 
@@ -38,16 +39,18 @@ def build_announcers(config: AdapterConfig) -> list[Announcer]:
 class LiveAdapter:
     """The whole adapter. `start()` opens everything (clear errors if something cannot open),
     `run(duration_s)` blocks until the source ends, the time is up or `stop()` is called.
-    `extra` announcers (in-process listeners: tests, benchmarks) get every event too."""
+    `extra` announcers (in-process listeners: tests, benchmarks) get every event too; `write` takes
+    the console's lines (default: stdout)."""
 
     def __init__(self, config: AdapterConfig, classifier: Classifier | None = None, source: Source | None = None,
-                 stdin: BinaryIO | None = None, extra: list[Announcer] | None = None) -> None:
+                 stdin: BinaryIO | None = None, extra: list[Announcer] | None = None,
+                 write: Callable[[str], None] | None = None) -> None:
         # numpy's BLAS threads fight the model's for the cores: 10x slower spectrogram frames on a busy machine
         threadpool_limits(config.engine.threads)
         self.config = config
         self.classifier = classifier or Classifier(load_model(config.model, threads=config.engine.threads))
         model = self.classifier.model
-        self.announcers = Announcers(build_announcers(config) + list(extra or []))
+        self.announcers = Announcers(build_announcers(config, write) + list(extra or []))
         try:
             self.source = source or make_source(config.source, model.features.sr, stdin)
         except BaseException:

@@ -72,6 +72,9 @@ class OscConfig(_Section):
 
     targets: list[str] = Field(default_factory=list, description="HOST:PORT of each receiver")
     prefix: str = "/dancecore"
+    resend_s: float = Field(5.0, ge=0, description="re-send the current state this often, seconds (a desk started "
+                            "late learns it); 0: never")
+    tempo_max_bpm: float = Field(300.0, gt=0, description="PREFIX/tempo/normalized = BPM / this (clipped to 0..1)")
 
     @field_validator("targets")
     @classmethod
@@ -103,6 +106,9 @@ class MidiDance(_Section):
     control: MidiControl | None = None
 
 
+SILENCE_NOTE = 59   # just below the dances' default notes 60-69
+
+
 def _default_midi_dances() -> dict[str, MidiDance]:
     return {dance_id: MidiDance(note=60 + i) for i, dance_id in enumerate(DANCE_IDS)}
 
@@ -119,6 +125,8 @@ class MidiConfig(_Section):
     confidence_cc: int | None = Field(None, ge=0, le=127, description="CC number carrying confidence x 127")
     clock: bool = Field(False, description="send MIDI clock (24 per beat) at the detected tempo")
     dances: dict[str, MidiDance] = Field(default_factory=_default_midi_dances)
+    silence: MidiDance = Field(default_factory=lambda: MidiDance(note=SILENCE_NOTE),
+                               description="sent when the music stops and when the adapter stops")
 
     @field_validator("dances", mode="before")
     @classmethod

@@ -1,5 +1,10 @@
 """Audio input devices through PyAudio (PortAudio): listing, choosing by name or index, loopback.
 
+PortAudio's JACK host API stays off unless the source is a JACK input (`jack`, `jack:NAME`): once
+initialised it holds a JACK client, and PortAudio aborts the whole process (pa_jack.c: assertion in
+Terminate) when that client's server has gone away by the time the instance is terminated, which
+every reopen of a lost device and every stop does.
+
 "monitor" means what the computer is playing:
 - Linux: the `.monitor` source of the default PulseAudio/PipeWire sink (`pactl`), recorded through
   the ALSA `pulse` device (libasound2-plugins, or pipewire-alsa) with PULSE_SOURCE set;
@@ -13,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Iterator
@@ -37,21 +43,28 @@ class Device:
     env: dict[str, str] = field(default_factory=dict)
 
 
+JACK_HOST_API = "JACK Audio Connection Kit"
+_NO_JACK_SERVER = f"dancecore-no-jack-{os.getpid()}"   # a JACK server name nobody runs
+_NATIVE = threading.RLock()   # one native audio/MIDI set-up at a time: they share fd 2 and the environment
+
+
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:
-    """Silence C-level messages (ALSA/JACK probing chatter) written to file descriptor 2."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
+    """Silence C-level messages (ALSA/JACK probing chatter) written to file descriptor 2. Holds the
+    lock that serialises native set-ups (PortAudio, rtmidi, libjack clients) across threads."""
+    with _NATIVE:
+        try:
+            saved = os.dup(2)
+        except OSError:
             yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+                yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def pyaudio_module(loopback: bool = False) -> ModuleType:
@@ -71,11 +84,35 @@ def pyaudio_module(loopback: bool = False) -> ModuleType:
     return pyaudio
 
 
-def open_portaudio(module: ModuleType) -> Any:
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables (e.g. PULSE_SOURCE) for the duration of the block, holding the lock
+    of native set-ups (no other thread opens a device or a MIDI port meanwhile)."""
+    with _NATIVE:
+        saved = {k: os.environ.get(k) for k in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def is_jack_spec(spec: str) -> bool:
+    """True for the --source values naming a JACK input: `jack` or `jack:NAME`."""
+    return spec == "jack" or spec.startswith("jack:")
+
+
+def open_portaudio(module: ModuleType, jack: bool = False) -> Any:
     """A PyAudio instance (a fresh one rescans the devices), without PortAudio's probing chatter.
-    JACK is not started just for probing."""
+    jack: let PortAudio's JACK host API connect to a running JACK server; otherwise it is pointed at
+    a server name nobody runs, so it holds no JACK client (see the module's docstring). JACK is never
+    started just for probing."""
     os.environ.setdefault("JACK_NO_START_SERVER", "1")
-    with quiet_stderr():
+    with quiet_stderr(), environment({} if jack else {"JACK_DEFAULT_SERVER": _NO_JACK_SERVER}):
         return module.PyAudio()
 
 
@@ -91,21 +128,38 @@ def input_devices(pa: Any) -> list[Device]:
     return out
 
 
-def describe_devices(pa: Any) -> str:
-    """The `--list-devices` text: inputs with index, plus the monitor choices of this system."""
-    lines = ["Input devices (use --source INDEX or --source NAME):"]
-    for d in input_devices(pa):
-        lines.append(f"  {d.index:>3}  {d.name}  [{d.host_api}, {d.channels} ch, {d.default_rate} Hz]")
-    if len(lines) == 1:
-        lines.append("  (none)")
-    lines.append("Loopback of what is playing (--source monitor, or monitor:NAME):")
-    lines += [f"  {line}" for line in _monitor_choices(pa)]
+def describe_devices(module: ModuleType) -> str:
+    """The `--list-devices` text: inputs with index, the JACK inputs when a JACK server runs, and the
+    monitor choices of this system."""
+    pa = open_portaudio(module)
+    try:
+        lines = ["Input devices (use --source INDEX or --source NAME):"]
+        lines += [f"  {d.index:>3}  {d.name}  [{d.host_api}, {d.channels} ch, {d.default_rate} Hz]"
+                  for d in input_devices(pa)] or ["  (none)"]
+        lines.append("Loopback of what is playing (--source monitor, or monitor:NAME):")
+        lines += [f"  {line}" for line in _monitor_choices(pa)]
+    finally:
+        pa.terminate()
+    pa = open_portaudio(module, jack=True)
+    try:
+        jack = [d for d in input_devices(pa) if d.host_api == JACK_HOST_API]
+    finally:
+        pa.terminate()
+    lines.append("JACK inputs (--source jack:NAME):")
+    lines += [f"  jack:{d.name}  [{d.channels} ch, {d.default_rate} Hz]" for d in jack] or ["  (no JACK server running)"]
     return "\n".join(lines)
 
 
 def resolve(pa: Any, spec: str) -> Device:
-    """The device for a --source value: "default", "monitor", "monitor:NAME", an index or a name."""
+    """The device for a --source value: "default", "monitor", "monitor:NAME", "jack", "jack:NAME" (from
+    a PortAudio opened with `jack=True`), an index or a name."""
     devices = input_devices(pa)
+    if is_jack_spec(spec):
+        jack = [d for d in devices if d.host_api == JACK_HOST_API]
+        if not jack:
+            raise DeviceError("PortAudio finds no JACK inputs: start the JACK server first, or pick another --source")
+        name = spec.partition(":")[2]
+        return _by_name(jack, name) if name else jack[0]
     if not devices:
         raise DeviceError("no audio input devices found; connect one, or use --source file:PATH or --source stdin")
     if spec == "default":

@@ -1,11 +1,10 @@
-"""Audio sources: an input device (PyAudio, with reopen and back-off), a file played at a set pace,
-raw PCM on stdin. Each writes mono float32 at its own `rate` (Hz) into a RingBuffer; the engine
-resamples to the model's rate."""
+"""Audio sources: an input device (PyAudio, with reopen and back-off), a file of any length played at
+a set pace (decoded as it plays), decoded samples, raw PCM on stdin. Each writes mono float32 at its
+own `rate` (Hz) into a RingBuffer; the engine resamples to the model's rate."""
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -14,9 +13,9 @@ from typing import Any, BinaryIO, Iterator
 import numpy as np
 
 from adapters.config import SourceConfig
-from adapters.devices import Device, DeviceError, open_portaudio, pyaudio_module, resolve
+from adapters.decode import AudioStream, stream_audio
+from adapters.devices import Device, DeviceError, environment, is_jack_spec, open_portaudio, pyaudio_module, resolve
 from adapters.ring import RingBuffer
-from dancecore.audio import load_audio
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +48,21 @@ class Source(ABC):
         return False
 
 
-class ArraySource(Source):
-    """Decoded audio played into the ring: at `speed` x real time (1 = real time, writes may drop
-    like a device), or with speed 0 as fast as the reader takes it (nothing dropped)."""
+class PacedSource(Source):
+    """Blocks from `_blocks()` played into the ring: at `speed` x real time (1 = real time, writes may
+    drop like a device), or with speed 0 as fast as the reader takes it (nothing dropped)."""
 
-    def __init__(self, samples: np.ndarray, rate: int, label: str, speed: float = 1.0, block_s: float = 0.05) -> None:
-        self.samples = np.asarray(samples, dtype=np.float32)
+    def __init__(self, rate: int, label: str, speed: float = 1.0) -> None:
         self.rate = rate
         self.label = label
         self.speed = speed
-        self.block = max(1, int(block_s * rate))
         self._stop = threading.Event()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @abstractmethod
+    def _blocks(self) -> Iterator[np.ndarray]:
+        """Mono float32 blocks at `rate` Hz, to the end."""
 
     def start(self, ring: RingBuffer) -> None:
         self.state = "playing"
@@ -70,19 +71,28 @@ class ArraySource(Source):
 
     def _play(self, ring: RingBuffer) -> None:
         begin = time.monotonic()
-        for start in range(0, len(self.samples), self.block):
-            if self._stop.is_set():
-                break
-            block = self.samples[start:start + self.block]
-            if self.speed > 0:
-                delay = begin + start / self.rate / self.speed - time.monotonic()
-                if delay > 0 and self._stop.wait(delay):
+        played = 0
+        blocks = self._blocks()
+        try:
+            for block in blocks:
+                if self._stop.is_set():
                     break
-                ring.write(block)
-            else:
-                ring.write_waiting(block, self._stop)
-        self.state = "stopped" if self._stop.is_set() else "finished"
-        self._done.set()
+                if self.speed > 0:
+                    delay = begin + played / self.rate / self.speed - time.monotonic()
+                    if delay > 0 and self._stop.wait(delay):
+                        break
+                    ring.write(block)
+                else:
+                    ring.write_waiting(block, self._stop)
+                played += len(block)
+        except Exception as exc:  # a decoder failing mid-file: what was played stands, the source ends
+            log.warning("%s: reading stopped: %s", self.label, exc)
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+            self.state = "stopped" if self._stop.is_set() else "finished"
+            self._done.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -94,10 +104,36 @@ class ArraySource(Source):
         return self._done.is_set()
 
 
-def file_source(path: str, rate: int, speed: float, block_s: float) -> ArraySource:
-    """A file decoded at `rate` Hz (any format dancecore reads), to be played at `speed`."""
-    audio = load_audio(path, sr=rate, name=path)
-    return ArraySource(audio.samples, rate, label=f"file:{path}", speed=speed, block_s=block_s)
+class ArraySource(PacedSource):
+    """Decoded audio (mono float32 `samples` at `rate` Hz) played in blocks of `block_s`."""
+
+    def __init__(self, samples: np.ndarray, rate: int, label: str, speed: float = 1.0, block_s: float = 0.05) -> None:
+        super().__init__(rate, label, speed)
+        self.samples = np.asarray(samples, dtype=np.float32)
+        self.block = max(1, int(block_s * rate))
+
+    def _blocks(self) -> Iterator[np.ndarray]:
+        for start in range(0, len(self.samples), self.block):
+            yield self.samples[start:start + self.block]
+
+
+class FileSource(PacedSource):
+    """A file of any length and any format dancecore reads, decoded as it plays (adapters.decode):
+    a whole DJ set plays to its end. `open` checks the file (one-line AudioError)."""
+
+    def __init__(self, path: str, rate: int, speed: float = 1.0, block_s: float = 0.05) -> None:
+        super().__init__(rate, f"file:{path}", speed)
+        self.path = path
+        self.block_s = block_s
+        self._stream: AudioStream | None = None
+
+    def open(self) -> None:
+        self._stream = stream_audio(self.path, self.rate, self.block_s)
+        self.rate = self._stream.rate
+
+    def _blocks(self) -> Iterator[np.ndarray]:
+        assert self._stream is not None, "open() first"
+        return self._stream.blocks
 
 
 class StdinSource(Source):
@@ -144,25 +180,14 @@ class StdinSource(Source):
         return self._done.is_set()
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables (e.g. PULSE_SOURCE) while a device is opened."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 class DeviceSource(Source):
     """A PortAudio input chosen by --source (see adapters.devices.resolve). The callback only copies
     into the ring; a supervisor thread reopens the device with exponential back-off when it stops
-    delivering (unplugged, server restarted) while the rest of the adapter keeps running."""
+    delivering (unplugged, server restarted) while the rest of the adapter keeps running.
+
+    A JACK input (`jack:NAME`) cannot be reopened in this process once its server went away: its
+    PortAudio instance is left as it is (terminating it would abort the process) and the state says
+    to restart the adapter; everything else keeps running."""
 
     def __init__(self, spec: str, rate: int | None = None, channels: int | None = None, block_s: float = 0.05,
                  stall_s: float = 3.0, reopen_max_s: float = 10.0) -> None:
@@ -174,6 +199,8 @@ class DeviceSource(Source):
         self.reopen_max_s = reopen_max_s
         self.label = f"device {spec}"
         self._module = pyaudio_module(loopback=spec.startswith("monitor"))
+        self._jack = is_jack_spec(spec)
+        self._abandoned: tuple[Any, Any] | None = None   # a lost JACK input's PortAudio, never closed
         self._pa: Any = None
         self._stream: Any = None
         self._channels = 1
@@ -194,12 +221,12 @@ class DeviceSource(Source):
 
     def _open(self, start: bool) -> None:
         """Resolve the device afresh (indices change when devices come and go) and open the stream."""
-        pa = open_portaudio(self._module)
+        pa = open_portaudio(self._module, jack=self._jack)
         try:
             device = resolve(pa, self.spec)
             rate = self.rate or self.requested_rate or device.default_rate
             channels = self._pick_channels(pa, device, rate)
-            with _environment(device.env):
+            with environment(device.env):
                 stream = pa.open(format=self._module.paFloat32, channels=channels, rate=rate, input=True,
                                  input_device_index=device.index, frames_per_buffer=max(64, int(self.block_s * rate)),
                                  stream_callback=self._callback, start=False)
@@ -254,6 +281,12 @@ class DeviceSource(Source):
             if self._alive():
                 continue
             reason = "the device stopped delivering audio"
+            if self._jack:
+                self._abandoned, self._stream, self._pa = (self._pa, self._stream), None, None   # see the docstring
+                self.state = "lost (JACK input gone); restart dancecore live to record from JACK again"
+                log.warning("input %s lost: %s; a JACK input cannot be reopened: restart dancecore live",
+                            self.spec, reason)
+                return
             log.warning("input %s lost: %s; reopening", self.spec, reason)
             self._close()
             while not self._stop.is_set():
@@ -294,7 +327,7 @@ def make_source(config: SourceConfig, model_rate: int, stdin: BinaryIO | None = 
     """The source a --source value names: file:PATH, stdin, or a device (monitor, default, index, name)."""
     name = config.name
     if name.startswith("file:"):
-        return file_source(name[5:], model_rate, config.speed, config.block_s)
+        return FileSource(name[5:], model_rate, config.speed, config.block_s)
     if name == "stdin":
         if stdin is None:
             raise DeviceError("--source stdin needs audio piped in")

@@ -100,21 +100,26 @@ def pulse_server(sink: str = "dc_test") -> Iterator[Pulse]:
         pulse.close()
 
 
-@contextlib.contextmanager
-def jack_server() -> Iterator[str]:
-    """A JACK server on the dummy driver under a unique name; yields the name (JACK_DEFAULT_SERVER)."""
-    jackd = need("jackd", "jackd2")
-    name = f"dc_test_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
-    # -t: a generous client time-out (ms), so a loaded CI machine does not get the test clients dropped
-    proc = subprocess.Popen([jackd, "--no-realtime", "-t", "5000", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+class Jack:
+    """A JACK server on the dummy driver under a unique name (`name`, for JACK_DEFAULT_SERVER);
+    `stop()` and `start()` take it away and bring it back under the same name."""
+
+    def __init__(self) -> None:
+        self.jackd = need("jackd", "jackd2")
+        self.name = f"dc_test_{uuid.uuid4().hex[:8]}"
+        self.env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1", "JACK_NO_START_SERVER": "1"}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        # -t: a generous client time-out (ms), so a loaded CI machine does not get the test clients dropped
+        self.proc = subprocess.Popen([self.jackd, "--no-realtime", "-t", "5000", "-n", self.name, "-d", "dummy",
+                                      "-r", "48000", "-p", "256"],
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import rtmidi
 
         def up() -> bool:
-            if proc.poll() is not None:
-                raise RuntimeError(f"jackd exited with status {proc.returncode}")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jackd exited with status {self.proc.returncode}")
             try:
                 with quiet_c_stderr():
                     rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="probe").delete()
@@ -122,16 +127,29 @@ def jack_server() -> Iterator[str]:
             except rtmidi.SystemError:
                 return False
 
-        with env_var("JACK_DEFAULT_SERVER", name):
+        with env_var("JACK_DEFAULT_SERVER", self.name):
             wait_for(up, 30, "the JACK server")
-        yield name
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+
+@contextlib.contextmanager
+def jack_server() -> Iterator[Jack]:
+    """A running `Jack` (stopped afterwards)."""
+    jack = Jack()
+    try:
+        jack.start()
+        yield jack
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        jack.stop()
 
 
 @contextlib.contextmanager

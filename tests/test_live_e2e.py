@@ -52,7 +52,7 @@ def load_audio_rate(clip: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def servers():
     with pulse_server() as pulse, jack_server() as jack:
-        yield pulse, jack
+        yield pulse, jack.name
 
 
 def test_two_songs_through_pulseaudio_osc_and_jack_midi(servers, songs, model_path: Path, tmp_path: Path) -> None:

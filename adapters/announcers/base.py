@@ -5,34 +5,61 @@ import logging
 import queue
 import threading
 from abc import ABC, abstractmethod
+from typing import Callable
 
-from adapters.events import DanceEvent, Event, SilenceEvent
+from adapters.events import DanceEvent, Event, SilenceEvent, TempoEvent
 
 log = logging.getLogger(__name__)
 
 
 class Announcer(ABC):
-    """Sends events out over one protocol. Called from the announcer thread, one event at a time;
-    may raise on failure (the fan-out logs it and carries on)."""
+    """Sends events out over one protocol. Called from the announcer's own thread, one call at a time;
+    may raise on failure (the fan-out logs it and carries on).
+
+    resend_s: seconds between re-sends of the current state (`resend`) while no event comes; None: never.
+    problem: why the protocol is down right now, in a few words (the status line shows it); None when up.
+    """
 
     name: str = "announcer"
+    resend_s: float | None = None
+    problem: str | None = None
 
     @abstractmethod
     def dance(self, event: DanceEvent) -> None:
-        """A dance was announced (new song, or a revision)."""
+        """A dance was called for the song (its first call, a revision, or a 'not sure' call)."""
 
     @abstractmethod
     def silence(self, event: SilenceEvent) -> None:
         """The music stopped."""
 
+    def tempo(self, event: TempoEvent) -> None:
+        """The called song's tempo or meter moved (same dance as its last call)."""
+
+    def resend(self) -> None:
+        """Send the current state again (a receiver started late learns it)."""
+
+    def stop(self) -> None:
+        """The adapter stops: turn off what this protocol turned on."""
+
     def close(self) -> None:
         """Release ports and threads."""
+
+
+def deliver(announcer: Announcer, event: Event) -> None:
+    """Call the announcer's method for the event's kind."""
+    if isinstance(event, DanceEvent):
+        announcer.dance(event)
+    elif isinstance(event, TempoEvent):
+        announcer.tempo(event)
+    elif isinstance(event, SilenceEvent):
+        announcer.silence(event)
 
 
 class Announcers:
     """Hands every event to every announcer, each on a thread of its own, so neither the engine nor
     the other announcers ever wait on a slow network or a stuck MIDI port. Failures are logged once
-    per announcer and counted in `failures`; the announcer is tried again at the next event."""
+    per announcer and counted in `failures`; the announcer is tried again at the next event. An
+    announcer with `resend_s` gets `resend()` whenever that long passes without an event."""
 
     def __init__(self, announcers: list[Announcer]) -> None:
         self.announcers = announcers
@@ -52,20 +79,33 @@ class Announcers:
         for lane in self._queues:
             lane.put(event)
 
+    def problems(self) -> list[str]:
+        """`NAME: PROBLEM` for each announcer that is down now."""
+        return [f"{a.name}: {a.problem}" for a in self.announcers if a.problem]
+
     def _run(self, announcer: Announcer, lane: "queue.SimpleQueue[Event | None]") -> None:
-        while (event := lane.get()) is not None:
+        while True:
             try:
-                if isinstance(event, DanceEvent):
-                    announcer.dance(event)
-                elif isinstance(event, SilenceEvent):
-                    announcer.silence(event)
-            except Exception as exc:  # any protocol failure: count it, keep going
-                if self.failures[announcer.name] == 0:
-                    log.warning("%s failed: %s: %s (it keeps being tried)", announcer.name, type(exc).__name__, exc)
-                self.failures[announcer.name] += 1
+                event = lane.get(timeout=announcer.resend_s)
+            except queue.Empty:
+                self._guarded(announcer, announcer.resend)
+                continue
+            if event is None:
+                self._guarded(announcer, announcer.stop)
+                return
+            self._guarded(announcer, lambda: deliver(announcer, event))
+
+    def _guarded(self, announcer: Announcer, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except Exception as exc:  # any protocol failure: count it, keep going
+            if self.failures[announcer.name] == 0:
+                log.warning("%s failed: %s: %s (it keeps being tried)", announcer.name, type(exc).__name__, exc)
+            self.failures[announcer.name] += 1
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Deliver what is queued (waiting at most `timeout_s` per announcer), then close them."""
+        """Deliver what is queued and let each announcer turn its outputs off (waiting at most
+        `timeout_s` per announcer), then close them."""
         for lane in self._queues:
             lane.put(None)
         for thread in self._threads:

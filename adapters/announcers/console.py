@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import sys
 from datetime import datetime
+from typing import Callable
 
 from adapters.announcers.base import Announcer
-from adapters.events import DanceEvent, SilenceEvent
+from adapters.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.dances import BY_ID
 from dancecore.errors import ConfigError
 
@@ -31,27 +32,48 @@ def default_speak_command() -> list[str] | None:
     return None
 
 
+def _stamp(wall_time: float) -> str:
+    return datetime.fromtimestamp(wall_time).strftime("%H:%M:%S")
+
+
 def format_dance(event: DanceEvent) -> str:
-    """`20:14:03  Quickstep       87%  tempo 200 BPM = 50 bars/min  (song 2, 6.4 s in)`."""
+    """`20:14:03  Quickstep       87%  tempo 200 BPM = 50 bars/min  (song 2, 6.4 s in)`; a 'not sure'
+    call: `20:14:03  not sure        41%  tempo ...  (song 2, 12.0 s in; REASON)`."""
     r = event.result
-    stamp = datetime.fromtimestamp(event.wall_time).strftime("%H:%M:%S")
-    note = ", revised" if event.revised else ""
-    return (f"{stamp}  {BY_ID[r.dance].name:<15} {100 * r.confidence:3.0f}%  tempo {r.tempo_bpm:.0f} BPM = "
+    what = "not sure" if event.not_sure else BY_ID[r.dance].name
+    note = (f"; {r.not_sure_reason}" if event.not_sure and r.not_sure_reason else "") + (
+        ", revised" if event.revised else "")
+    return (f"{_stamp(event.wall_time)}  {what:<15} {100 * r.confidence:3.0f}%  tempo {r.tempo_bpm:.0f} BPM = "
             f"{r.tempo_mpm:.0f} bars/min  (song {event.song}, {event.since_song_start_s:.1f} s in{note})")
 
 
+def format_tempo(event: TempoEvent) -> str:
+    """`20:14:40    tempo 176 BPM = 44 bars/min  (song 2)`."""
+    r = event.result
+    return f"{_stamp(event.wall_time)}    tempo {r.tempo_bpm:.0f} BPM = {r.tempo_mpm:.0f} bars/min  (song {event.song})"
+
+
 def format_silence(event: SilenceEvent) -> str:
-    return f"{datetime.fromtimestamp(event.wall_time).strftime('%H:%M:%S')}  -- silence --"
+    """`20:17:12  -- silence --` (or talk, input lost)."""
+    return f"{_stamp(event.wall_time)}  -- {event.reason} --"
+
+
+def print_line(line: str) -> None:
+    """Write one line to stdout at once (a pipe reader gets whole lines)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 class ConsoleAnnouncer(Announcer):
-    """Prints to the current sys.stdout (so a live status display can keep it above itself)."""
+    """One line per event through `write` (default: stdout; the status line passes its own, which keeps
+    the line above it). JSON lines are never wrapped: one event, one line."""
 
     name = "console"
 
     def __init__(self, json_lines: bool = False, speak: bool = False, speak_command: list[str] | None = None,
-                 speak_template: str = "Next dance: {dance}") -> None:
+                 speak_template: str = "Next dance: {dance}", write: Callable[[str], None] | None = None) -> None:
         self.json_lines = json_lines
+        self.write = write or print_line
         self.speak_template = speak_template
         self.speak_command = (speak_command or default_speak_command()) if speak else None
         if speak and self.speak_command is None:
@@ -60,12 +82,15 @@ class ConsoleAnnouncer(Announcer):
         self._speaking: subprocess.Popen[bytes] | None = None
 
     def dance(self, event: DanceEvent) -> None:
-        print(json.dumps(event.to_dict()) if self.json_lines else format_dance(event), file=sys.stdout, flush=True)
-        if self.speak_command is not None:
+        self.write(json.dumps(event.to_dict()) if self.json_lines else format_dance(event))
+        if self.speak_command is not None and not event.not_sure:
             self.say(self.speak_template.format(dance=BY_ID[event.dance].name))
 
+    def tempo(self, event: TempoEvent) -> None:
+        self.write(json.dumps(event.to_dict()) if self.json_lines else format_tempo(event))
+
     def silence(self, event: SilenceEvent) -> None:
-        print(json.dumps(event.to_dict()) if self.json_lines else format_silence(event), file=sys.stdout, flush=True)
+        self.write(json.dumps(event.to_dict()) if self.json_lines else format_silence(event))
 
     def say(self, text: str) -> None:
         """Start speaking `text` without waiting; a still-running previous announcement is cut off."""

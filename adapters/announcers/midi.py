@@ -1,9 +1,18 @@
 """MIDI out (python-rtmidi): per dance a note (on, then off), a program change and/or a control
-change; optionally a CC carrying confidence and MIDI clock (24 per beat) at the detected tempo.
+change; optionally a CC carrying confidence and MIDI clock (24 per beat) at the song's tempo.
+
+Silence (the music stopped) sends the `silence` mapping (default: note 59) and, with the clock, Stop
+(0xFC). When the adapter stops it sends the pending note offs, the `silence` mapping, All Notes Off
+(CC 123) and, with the clock, Stop.
 
 The port is a virtual output (`virtual: always`, or `auto` when no existing port matches) or an
 existing port whose name contains `port`. Windows has no virtual ports: create one with loopMIDI
 and give its name. A send that fails closes the port; the next event reopens it.
+
+On JACK a watch (adapters.jack) notices the server going away, or the server dropping our port: the
+port is then down (logged, shown on the status line, messages dropped rather than handed to a dead
+client, where rtmidi would spin forever once its buffer is full) and is opened again as soon as a
+JACK server answers, with the current dance sent again.
 """
 from __future__ import annotations
 
@@ -15,9 +24,10 @@ import time
 import rtmidi
 
 from adapters.announcers.base import Announcer
-from adapters.config import MidiConfig
+from adapters.config import MidiConfig, MidiDance
 from adapters.devices import quiet_stderr
-from adapters.events import DanceEvent, SilenceEvent
+from adapters.events import DanceEvent, SilenceEvent, TempoEvent
+from adapters.jack import JackWatch, server_up
 from dancecore.errors import DancecoreError
 
 log = logging.getLogger(__name__)
@@ -26,7 +36,10 @@ APIS = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK, "coremidi":
         "winmm": rtmidi.API_WINDOWS_MM}
 NOTE_ON, NOTE_OFF, CONTROL, PROGRAM = 0x90, 0x80, 0xB0, 0xC0
 CLOCK, START, STOP = 0xF8, 0xFA, 0xFC
+ALL_NOTES_OFF = 123
 CLOCKS_PER_BEAT = 24
+WATCH_S = 0.5        # how often the JACK watch is looked at, seconds
+RECONNECT_S = 1.0    # how often a down JACK port tries to come back, seconds
 
 
 class MidiError(DancecoreError):
@@ -78,22 +91,89 @@ def _open_port(out: rtmidi.MidiOut, api: int, port: str, virtual: str) -> None:
 
 class MidiAnnouncer(Announcer):
     """Sends each dance's mapping on `config.channel`; opens the port at once (a clear error if it
-    cannot) and reopens it after a failure."""
+    cannot). Off JACK a failed send closes the port and the next send reopens it; on JACK a watch
+    thread takes the port down and back up with the server (see the module's docstring)."""
 
     def __init__(self, config: MidiConfig) -> None:
         self.config = config
         self.name = f"midi {config.port}"
         self.channel = config.channel - 1
+        self.dropped = 0               # messages not sent while the port was down
         self._lock = threading.Lock()
-        self._out: rtmidi.MidiOut | None = open_midi_out(config)
-        self._bpm = 0.0
         self._stop = threading.Event()
+        self._bpm = 0.0                # the clock's tempo; 0: stopped
+        self._current: DanceEvent | None = None   # the song's call, sent again after a reconnection
         self._clock: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
+        self._watch: JackWatch | None = None
+        self._port_name: str | None = None        # our JACK port ("client:port") once known
+        self._out: rtmidi.MidiOut | None = self._open()
+        self._watcher: threading.Thread | None = None
+        if self._out.get_current_api() == rtmidi.API_UNIX_JACK:
+            if self._watch is None:
+                log.warning("%s: libjack not found, so a JACK restart goes unnoticed and MIDI does not come "
+                            "back; restart dancecore live after restarting JACK", self.name)
+            else:
+                self._watcher = threading.Thread(target=self._supervise, name="dancecore-midi-watch", daemon=True)
+                self._watcher.start()
+
+    def _open(self) -> rtmidi.MidiOut:
+        """Open the port; when it is on JACK, also the watch of its server (self._watch, self._port_name)."""
+        watch = None
+        if self.config.api in ("auto", "jack") and self.config.port is not None:
+            try:
+                watch = JackWatch()
+            except OSError:
+                watch = None        # no JACK server (or no libjack): nothing to watch
+        before = watch.midi_outputs(self.config.port) if watch is not None and self.config.port else set()
+        try:
+            out = open_midi_out(self.config)
+        except BaseException:
+            if watch is not None:
+                watch.close()
+            raise
+        if watch is not None and out.get_current_api() != rtmidi.API_UNIX_JACK:
+            watch.close()
+            watch = None
+        if watch is not None and self.config.port:
+            new = watch.midi_outputs(self.config.port) - before
+            self._port_name = new.pop() if len(new) == 1 else None
+        self._watch = watch
+        return out
+
+    # ---------------------------------------------------------------- events
+
+    def dance(self, event: DanceEvent) -> None:
+        self._current = None if event.not_sure else event
+        if not event.not_sure:
+            self._send_call(event)
+        if self.config.clock:
+            self._start_clock(event.tempo_bpm)
+
+    def tempo(self, event: TempoEvent) -> None:
+        if self.config.clock and self._bpm > 0 and event.tempo_bpm > 0:
+            self._bpm = event.tempo_bpm      # the clock thread takes it at its next tick
+
+    def silence(self, event: SilenceEvent) -> None:
+        self._current = None
+        self._stop_clock()
+        self._send_mapping(self.config.silence)
+
+    def stop(self) -> None:
+        self._current = None
+        self._flush_note_offs()
+        self._stop_clock()
+        self._send_mapping(self.config.silence, note_off_now=True)
+        self._send([CONTROL | self.channel, ALL_NOTES_OFF, 0])
+
+    # ---------------------------------------------------------------- sending
 
     def _send(self, message: list[int]) -> None:
         with self._lock:
             if self._out is None:
+                if self._watcher is not None:     # JACK down: the watch thread brings it back
+                    self.dropped += 1
+                    return
                 self._out = open_midi_out(self.config)
             try:
                 self._out.send_message(message)
@@ -102,24 +182,29 @@ class MidiAnnouncer(Announcer):
                 self._out = None
                 raise
 
-    def dance(self, event: DanceEvent) -> None:
-        mapping = self.config.dances.get(event.dance)
+    def _send_call(self, event: DanceEvent) -> None:
+        """The dance's mapping with the confidence CC before its note."""
+        confidence = ([[CONTROL | self.channel, self.config.confidence_cc, round(127 * event.confidence)]]
+                      if self.config.confidence_cc is not None else [])
+        self._send_mapping(self.config.dances.get(event.dance), before_note=confidence)
+
+    def _send_mapping(self, mapping: MidiDance | None, note_off_now: bool = False,
+                      before_note: list[list[int]] | None = None) -> None:
+        """A dance's (or silence's) program change, control change, `before_note` and note on (its note
+        off `note_length_s` later, or at once)."""
+        messages = []
         if mapping is not None and mapping.program is not None:
-            self._send([PROGRAM | self.channel, mapping.program])
+            messages.append([PROGRAM | self.channel, mapping.program])
         if mapping is not None and mapping.control is not None:
-            self._send([CONTROL | self.channel, mapping.control.number, mapping.control.value])
-        if self.config.confidence_cc is not None:
-            self._send([CONTROL | self.channel, self.config.confidence_cc, round(127 * event.confidence)])
+            messages.append([CONTROL | self.channel, mapping.control.number, mapping.control.value])
+        for message in messages + (before_note or []):
+            self._send(message)
         if mapping is not None and mapping.note is not None:
             self._send([NOTE_ON | self.channel, mapping.note, self.config.velocity])
-            self._note_off_later(mapping.note)
-        if self.config.clock:
-            self._start_clock(event.tempo_bpm)
-
-    def silence(self, event: SilenceEvent) -> None:
-        if self.config.clock and self._bpm > 0:
-            self._bpm = 0.0
-            self._send([STOP])
+            if note_off_now:
+                self._note_off(mapping.note)
+            else:
+                self._note_off_later(mapping.note)
 
     def _note_off_later(self, note: int) -> None:
         timer = threading.Timer(self.config.note_length_s, self._note_off, args=(note,))
@@ -133,6 +218,16 @@ class MidiAnnouncer(Announcer):
         except Exception as exc:  # runs on a timer thread: log, never raise into nowhere
             log.warning("%s: note off failed: %s", self.name, exc)
 
+    def _flush_note_offs(self) -> None:
+        """Send the note offs still waiting on their timers now."""
+        for timer in self._timers:
+            if timer.is_alive():
+                timer.cancel()
+                self._note_off(timer.args[0])
+        self._timers = []
+
+    # ---------------------------------------------------------------- clock
+
     def _start_clock(self, bpm: float) -> None:
         if bpm <= 0:
             return
@@ -142,6 +237,11 @@ class MidiAnnouncer(Announcer):
         if self._clock is None:
             self._clock = threading.Thread(target=self._run_clock, name="dancecore-midi-clock", daemon=True)
             self._clock.start()
+
+    def _stop_clock(self) -> None:
+        if self.config.clock and self._bpm > 0:
+            self._bpm = 0.0
+            self._send([STOP])
 
     def _run_clock(self) -> None:
         """24 clock messages per beat at the current tempo, on a drift-free schedule."""
@@ -163,16 +263,59 @@ class MidiAnnouncer(Announcer):
             except Exception as exc:
                 log.debug("%s: clock send failed: %s", self.name, exc)
 
+    # ---------------------------------------------------------------- JACK watch
+
+    def _supervise(self) -> None:
+        """Take the port down when its JACK server (or our port in it) goes away; bring it back."""
+        while not self._stop.wait(WATCH_S if self.problem is None else RECONNECT_S):
+            if self.problem is None:
+                watch = self._watch
+                if watch is None or (not watch.gone.is_set()
+                                     and (self._port_name is None or watch.has_port(self._port_name))):
+                    continue
+                self._down("the JACK server went away" if watch.gone.is_set() else "JACK dropped our port")
+            elif server_up():
+                self._reconnect()
+
+    def _down(self, reason: str) -> None:
+        with self._lock:
+            out, self._out = self._out, None
+            watch, self._watch = self._watch, None
+            self.problem = f"down ({reason}); reconnecting"
+        log.warning("%s: MIDI down: %s; it reconnects when JACK is back", self.name, reason)
+        with quiet_stderr():      # the dead client complains on stderr while it is closed
+            if out is not None:
+                out.delete()
+        if watch is not None:
+            watch.close()
+
+    def _reconnect(self) -> None:
+        try:
+            out = self._open()
+        except (MidiError, OSError) as exc:
+            log.debug("%s: reconnection failed: %s", self.name, exc)
+            return
+        with self._lock:
+            self._out = out
+            self.problem = None
+        log.warning("%s: MIDI reconnected to JACK (%d message(s) dropped while down)", self.name, self.dropped)
+        if self.config.clock and self._bpm > 0:
+            self._send([START])        # the clock thread goes on ticking at the song's tempo
+        current = self._current
+        if current is not None:
+            self._send_call(current)
+
     def close(self) -> None:
         self._stop.set()
-        for timer in self._timers:
-            if timer.is_alive():
-                timer.cancel()
-                self._note_off(timer.args[0])
-        if self._clock is not None:
-            self._clock.join(timeout=2)
+        self._flush_note_offs()
+        for thread in (self._clock, self._watcher):
+            if thread is not None:
+                thread.join(timeout=2)
         with self._lock:
-            if self._out is not None:
-                self._out.close_port()
-                self._out.delete()
-                self._out = None
+            out, self._out = self._out, None
+            watch, self._watch = self._watch, None
+        if out is not None:
+            out.close_port()
+            out.delete()
+        if watch is not None:
+            watch.close()

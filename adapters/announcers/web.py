@@ -113,7 +113,9 @@ def web_announcers(serve: str | None, feed: str | None, token: str | None = None
         except ImportError as exc:
             raise ConfigError(f"--serve needs the web extra ({exc.name} is missing): "
                               "pip install 'dancecore[web]'") from None
-        announcers.append(WebAnnouncer(hub=EventHub(), token=token, server=WebServer(host, port)))
+        shown = f"[{host}]" if ":" in host else host
+        hint = f"give --serve another port, e.g. --serve {shown}:{port + 1 if port < 65535 else 8000}"
+        announcers.append(WebAnnouncer(hub=EventHub(), token=token, server=WebServer(host, port, busy_hint=hint)))
     if feed is not None:
         announcers.append(WebAnnouncer(url=feed, token=token))
     return announcers

@@ -82,18 +82,14 @@ def run(args: argparse.Namespace) -> int:
         from adapters.announcers.web import serve_marquee, web_announcers
         from adapters.app import LiveAdapter
         from adapters.config import load_config, with_overrides
-        from adapters.devices import describe_devices, open_portaudio, pyaudio_module
-        from adapters.status import StatusLine, format_status
+        from adapters.devices import describe_devices, pyaudio_module
+        from adapters.status import StatusLine, format_status, wants_status_line
     except ImportError as exc:
         raise DancecoreError(f"dancecore live needs the live extras ({exc.name} is missing); "
                              "run `pip install \"dancecore[live]\"`") from None
     config = with_overrides(load_config(args.config), overrides(args))
     if args.list_devices:
-        pa = open_portaudio(pyaudio_module(loopback=config.source.name.startswith("monitor")))
-        try:
-            print(describe_devices(pa))
-        finally:
-            pa.terminate()
+        print(describe_devices(pyaudio_module(loopback=config.source.name.startswith("monitor"))))
         return 0
     if args.duration is not None and args.duration <= 0:
         raise DancecoreError(f"--duration must be a positive number of seconds, got {args.duration}")
@@ -101,21 +97,32 @@ def run(args: argparse.Namespace) -> int:
         raise DancecoreError("--source stdin reads raw PCM from a pipe, e.g. "
                              "`ffmpeg -i song.mp3 -f s16le -ac 2 -ar 44100 - | dancecore live --source stdin`")
     web = web_announcers(args.serve, args.feed, args.feed_token)
-    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None, extra=web)
+    status = StatusLine(wants_status_line(config.status, events_on_stdout=config.console.enabled))
+    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None, extra=web,
+                          write=status.write)
     if url := serve_marquee(web, adapter.classifier):
         print(f"dancecore live: marquee at {url}/marquee", file=sys.stderr, flush=True)
     adapter.start()
     print(f"dancecore live: listening to {adapter.source.label} with model {adapter.classifier.model.name} "
           f"(a window every {adapter.stream.hop_s:.2f} s); Ctrl-C stops", file=sys.stderr, flush=True)
-    previous = {sig: signal.signal(sig, lambda *_: adapter.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def line() -> str:
+        return format_status(adapter.engine.status(), status.cpu.update(), adapter.announcers.problems())
+
+    def on_signal(*_: Any) -> None:
+        adapter.request_stop()
+        signal.signal(signal.SIGINT, previous[signal.SIGINT])   # a second Ctrl-C interrupts at once
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    status.start(line)
     try:
-        with StatusLine(adapter.engine, config.status) as status:
-            adapter.run(args.duration)
+        adapter.run(args.duration)
     finally:
+        status.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    dances = sum(1 for e in adapter.events if e.to_dict()["event"] == "dance")
+    dances = sum(1 for e in adapter.events if e.kind == "dance" and not e.not_sure)
     failed = ", ".join(f"{name} failed {n}x" for name, n in adapter.announcers.failures.items() if n)
-    print(f"dancecore live: stopped; {dances} announcement(s); {format_status(adapter.engine.status(), status.cpu.update())}"
-          + (f"; {failed}" if failed else ""), file=sys.stderr, flush=True)
+    print(f"dancecore live: stopped; {dances} announcement(s); {line()}" + (f"; {failed}" if failed else ""),
+          file=sys.stderr, flush=True)
     return 0

@@ -17,8 +17,12 @@ from dancecore.errors import DancecoreError
 SHUTDOWN_GRACE_S = 2.0   # longest wait for running requests when stopping, seconds
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: any free port); DancecoreError when it cannot be."""
+SERVE_HINT = "pick another --port, or --host 0.0.0.0 for every network interface"
+
+
+def bind(host: str, port: int, hint: str = SERVE_HINT) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port); DancecoreError ending with `hint`
+    (what to do, in the words of the command's own flags) when it cannot be."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -28,8 +32,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         reason = exc.strerror or str(exc)
-        raise DancecoreError(f"cannot listen on {host}:{port} ({reason}); pick another --port, or --host "
-                             "0.0.0.0 for every network interface") from None
+        raise DancecoreError(f"cannot listen on {host}:{port} ({reason}); {hint}") from None
     return sock
 
 
@@ -61,8 +64,9 @@ class WebServer:
     `run(app)` blocks (Ctrl-C stops it); `start(app)`/`stop()` serve on a daemon thread, e.g. inside
     `dancecore live --serve` or a test."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
-        self.socket = bind(host, port)
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning",
+                 busy_hint: str = SERVE_HINT) -> None:
+        self.socket = bind(host, port, busy_hint)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
         self.log_level = log_level
