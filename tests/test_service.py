@@ -3,6 +3,7 @@ pool (answers agree with Classifier), refusals for bad input, busy when full, co
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from bot_clips import bad_inputs, cut, two_hour_mp3, wav_claiming_two_hours
+from bot_clips import bad_inputs, cut, first_half_mp3, two_hour_mp3, wav_claiming_two_hours
 from conftest import REPO, song
 from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
@@ -26,7 +27,8 @@ def media(tmp_path_factory: pytest.TempPathFactory, song_labels: list[dict[str, 
     files = {"clip": cut(song(song_labels, "cha_cha_cha"), folder / "clip.mp3", 40, 12, "-b:a", "96k"),
              "clip_m4a": cut(samba, folder / "clip.m4a", 30, 12, "-c:a", "aac", "-b:a", "64k"),
              "two_hours": two_hour_mp3(samba, folder / "two_hours.mp3"),
-             "wav_claims_two_hours": wav_claiming_two_hours(samba, folder / "claims.wav")}
+             "wav_claims_two_hours": wav_claiming_two_hours(samba, folder / "claims.wav"),
+             "half": first_half_mp3(song(song_labels, "rumba"), folder, 60.0)[1]}
     files.update(bad_inputs(folder / "bad", samba))
     silent = folder / "silence.wav"
     sf.write(silent, np.zeros(22050 * 8, dtype=np.float32), 22050)
@@ -158,6 +160,28 @@ async def test_full_queue_answers_busy_and_every_request_gets_one_outcome(classi
     waits = sorted(o.wait_s for o in outcomes if isinstance(o, Answer))
     assert waits[-1] > waits[0]  # one worker: the later ones waited in the queue
     assert isinstance(await svc.submit(data, "again.mp3", user_id=99), Answer)  # free again afterwards
+
+
+async def test_busy_says_the_wait_the_service_has_timed(classifier: Classifier, media: dict[str, Path]) -> None:
+    """Issue 19 item 5: Busy's message and its retry_after_s (the web's Retry-After) give the same wait, taken
+    from the analyses timed so far."""
+    svc = service(classifier, workers=1, queue_size=0)
+    answer = await svc.submit(media["clip"].read_bytes(), "clip.mp3")
+    assert isinstance(answer, Answer)
+    held = svc.admit()
+    busy = svc.admit()
+    held.release()
+    assert isinstance(busy, Busy) and busy.retry_after_s == svc.run_times.retry_after_s()
+    assert busy.message == f"I'm busy with other clips right now; please try again in about {busy.retry_after_s} s."
+    assert busy.retry_after_s == max(1, math.ceil(5 + 0.2 * (answer.run_s - 5)))   # first guess 5 s, moved 20%
+    assert Busy(240).message.endswith("in about 4 minutes.")
+
+
+async def test_an_incomplete_file_is_answered_and_flagged(classifier: Classifier, media: dict[str, Path]) -> None:
+    """The first half of an mp3: analysed as far as it goes; the Result says the file ends early."""
+    outcome = await service(classifier).submit(media["half"].read_bytes(), "half.mp3")
+    assert isinstance(outcome, Answer) and outcome.result.incomplete and not outcome.result.truncated
+    assert outcome.result.source_duration_s == pytest.approx(60, abs=1) and outcome.result.duration_s < 35
 
 
 async def test_cooldown_per_user(classifier: Classifier, media: dict[str, Path]) -> None:
