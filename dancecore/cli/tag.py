@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.remove and (args.playlists or args.overwrite):
         raise DancecoreError("--remove takes dancecore's tags off; it goes with neither --playlists nor --overwrite")
     config = load_config(args.config)
-    files = collect_inputs(args.inputs)
+    files = list({os.path.realpath(f): f for f in collect_inputs(args.inputs)}.values())  # each file once
     if not files:
         raise DancecoreError("no audio files found in the given folders")
     leftovers = remove_leftovers({Path(os.path.realpath(f)).parent for f in files if f.exists()})
