@@ -10,7 +10,6 @@ import numpy as np
 from dancecore.audio import DEFAULT_MAX_DURATION_S, DEFAULT_TIMEOUT_S, Audio, load_audio
 from dancecore.dances import DANCE_IDS
 from dancecore.errors import DancecoreError
-from dancecore.features import log_mel
 from dancecore.model import DanceModel, SongAnalysis
 from dancecore.result import Result
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
@@ -61,7 +60,8 @@ class Classifier:
 
     def analyse_audio(self, audio: Audio, label: str) -> Analysis:
         """Classify decoded audio (mono float32 at the model's rate)."""
-        return self.analyse_spectrogram(log_mel(audio.samples, self.model.features), label, audio)
+        spectrogram, song = self.model.analyse_audio(audio.samples, self.stride_frames)
+        return self._analysis(spectrogram, song, label, audio)
 
     def analyse_spectrogram(self, spectrogram: np.ndarray, label: str, audio: Audio | None = None) -> Analysis:
         """Classify a (frames, n_mels) dB spectrogram made with the model's feature settings (e.g. read
@@ -72,6 +72,9 @@ class Classifier:
                                  "not only a spectrogram")
         spectrogram = np.asarray(spectrogram, dtype=np.float32)
         song = self.model.analyse(spectrogram, None if audio is None else audio.samples, self.stride_frames)
+        return self._analysis(spectrogram, song, label, audio)
+
+    def _analysis(self, spectrogram: np.ndarray, song: SongAnalysis, label: str, audio: Audio | None) -> Analysis:
         result = self._result(label, audio, song)
         if audio is None:  # duration from the frame count (1 + n_samples // hop frames)
             result.duration_s = (len(spectrogram) - 1) / self.model.features.frame_rate

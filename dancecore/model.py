@@ -9,7 +9,7 @@ window at a time through the same `window_excerpts` and `score_windows`. Network
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 
 from dancecore.dances import DANCE_IDS
 from dancecore.errors import DancecoreError, ModelError
+from dancecore.features import log_mel
 from dancecore.fusion import excerpt, excerpt_features, fuse
 from dancecore.modelfile import ModelArchive, is_torch_checkpoint, read_archive
 from dancecore.modelinfo import ModelInfo, RejectSettings
@@ -198,16 +199,30 @@ class DanceModel(ModelInfo):
         probs, other = fuse(cnn, rhythm, self.fusion)
         return WindowScores(probs=probs, other=other, cnn=cnn, rhythm=rhythm)
 
-    def analyse(self, spectrogram: np.ndarray, samples: np.ndarray | None, stride_frames: int) -> SongAnalysis:
+    def analyse_audio(self, samples: np.ndarray, stride_frames: int) -> tuple[np.ndarray, SongAnalysis]:
+        """Mono audio at the model's rate -> its (frames, n_mels) dB spectrogram and `analyse` of it. The beat
+        network hears the audio on a thread of its own while the spectrogram is computed (both release the
+        GIL), so on two cores its cost hides behind the spectrogram's."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            facts = pool.submit(self.rhythm_facts, samples)
+            spectrogram = log_mel(samples, self.features)
+            return spectrogram, self.analyse(spectrogram, samples, stride_frames, facts)
+
+    def analyse(self, spectrogram: np.ndarray, samples: np.ndarray | None, stride_frames: int,
+                facts: RhythmFacts | Future | None = None) -> SongAnalysis:
         """A recording's (frames, n_mels) dB spectrogram (the model's feature settings) cut into windows every
         `stride_frames` frames, scored, and decided; `samples` is the mono audio at the model's rate it was
-        made from (required with a rhythm branch, else unused)."""
+        made from (required with a rhythm branch, else unused); `facts` its rhythm facts when already computed
+        or being computed (a Future of `rhythm_facts`; None: computed here from `samples`)."""
         if self.needs_audio and samples is None:
             raise DancecoreError(f"model {self.name} has a rhythm branch and needs the audio, not only a spectrogram")
         cut = cut_windows(spectrogram, self.window_frames, stride_frames, self.features.amin_db)
         excerpts = self.window_excerpts(samples, cut.start_frames) if self.needs_audio else None
         scores = self.score_windows(cut.windows, excerpts)
-        facts = None if samples is None else self.rhythm_facts(samples)
+        if isinstance(facts, Future):
+            facts = facts.result()
+        elif facts is None and samples is not None:
+            facts = self.rhythm_facts(samples)
         evidence = SongEvidence(scores.probs, scores.other, estimate_tempo(spectrogram, self.features), facts)
         return SongAnalysis(cut.start_frames, cut.padded, scores, self.decide(evidence))
 

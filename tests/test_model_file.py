@@ -156,3 +156,21 @@ def test_export_and_back(tmp_path: Path) -> None:
     for key, value in model.network.state_dict().items():
         assert torch.equal(rebuilt[key], value), key
     assert main(["export", str(tmp_path / "m.pt"), str(tmp_path / "m.onnx")]) == 2
+
+
+def test_the_beat_network_survives_fine_tuning_checkpoints_and_export(model_path: Path, tmp_path: Path) -> None:
+    """The training side does not rebuild the beat network in PyTorch: it carries its graph and weights
+    unchanged from the shipped file through a checkpoint (.pt) and back to a model file."""
+    torch_or_skip()
+    from dancecore.training.torch_model import load_torch_model
+
+    shipped = read_archive(model_path)
+    model = load_torch_model(model_path)
+    assert "beat" in model.carried and "beat" not in model.networks
+    model.save(tmp_path / "tuned.pt")
+    assert main(["export", str(tmp_path / "tuned.pt"), str(tmp_path / "tuned.dcmodel")]) == 0
+    again = read_archive(tmp_path / "tuned.dcmodel")
+    assert again.meta["networks"]["beat"] == shipped.meta["networks"]["beat"]
+    for member in ("beat.onnx", "weights/beat.npz"):
+        assert again.member(member) == shipped.member(member)
+    assert load_model(tmp_path / "tuned.dcmodel").beat is not None

@@ -33,6 +33,7 @@ from dancecore.rhythm.inputs import ODF_FRAMES, PEDF_LAGS
 from dancecore.runtime import OnnxNetwork
 
 CHECKPOINT_FORMAT = "dancecore-model/1"
+CARRIED_KINDS = ("beat",)   # networks kept as their ONNX graph and weights, not rebuilt in PyTorch
 OPSET = 17
 _CNN_SHAPE_KEYS = ("arch", "n_classes", "in_channels", "n_mels", "frames")  # the rest are the architecture's own
 
@@ -122,11 +123,22 @@ class TorchNetwork:
         return [o.float().cpu().numpy() for o in outputs]
 
 
+@dataclass(frozen=True)
+class CarriedNetwork:
+    """A network of a model file that the training side does not rebuild in PyTorch (the beat network, whose
+    graph dancecore.beat writes by hand): its model.json entry and its members (graph, weights) by file name,
+    carried unchanged through fine-tuning, checkpoints and export."""
+
+    spec: dict[str, Any]
+    members: dict[str, bytes]
+
+
 @dataclass
 class TorchModel(ModelInfo):
     """A model with PyTorch networks (networks: name -> TorchNet, "cnn" first)."""
 
     networks: dict[str, TorchNet] = field(default_factory=dict)
+    carried: dict[str, CarriedNetwork] = field(default_factory=dict)
 
     @classmethod
     def new(cls, arch: str = DEFAULT_ARCH, classes: list[str] | None = None, pretrained: bool = False,
@@ -168,7 +180,10 @@ class TorchModel(ModelInfo):
     def unit(self) -> DanceModel:
         """The model unit running these PyTorch networks (the reference the ONNX path is checked against)."""
         specs = {name: self._spec(name, net) for name, net in self.networks.items()}
-        networks = {name: TorchNetwork(net) for name, net in self.networks.items()}
+        networks: dict[str, Any] = {name: TorchNetwork(net) for name, net in self.networks.items()}
+        for name, net in self.carried.items():
+            specs[name] = net.spec
+            networks[name] = OnnxNetwork(net.members[net.spec["file"]], threads=1, name=name)
         return DanceModel.with_networks(self.info(), specs, networks)
 
     # --- training checkpoint (.pt) ---------------------------------------------------------------------
@@ -188,7 +203,8 @@ class TorchModel(ModelInfo):
                 "normalisation": {"mean": float(self.normalisation[0]), "std": float(self.normalisation[1])},
                 "reject": self.reject.to_dict(), "decision": self.decision, "provenance": self.provenance,
                 "metrics": self.metrics, "attributions": self.attributions,
-                "state_dict": {k: v.detach().cpu() for k, v in self.network.state_dict().items()}, "rhythm": rhythm}
+                "state_dict": {k: v.detach().cpu() for k, v in self.network.state_dict().items()}, "rhythm": rhythm,
+                "carried": {name: {"spec": net.spec, "members": net.members} for name, net in self.carried.items()}}
 
     @classmethod
     def from_checkpoint(cls, ckpt: dict[str, Any], where: str = "checkpoint") -> TorchModel:
@@ -209,6 +225,8 @@ class TorchModel(ModelInfo):
         if ckpt.get("rhythm"):
             branch = RhythmBranch.from_state(ckpt["rhythm"]["branch"])
             model = model.with_rhythm(branch.nets, FusionSettings(**ckpt["rhythm"].get("fusion", {})))
+        model.carried = {name: CarriedNetwork(dict(net["spec"]), dict(net["members"]))
+                         for name, net in (ckpt.get("carried") or {}).items()}
         return model
 
     def save(self, path: str | Path) -> None:
@@ -234,6 +252,9 @@ class TorchModel(ModelInfo):
             members[spec["file"]] = export_onnx(net)
             members[spec["weights"]] = pack_arrays({k: v.detach().cpu().numpy()
                                                     for k, v in net.module.state_dict().items()})
+        for name, net in self.carried.items():
+            specs[name] = net.spec
+            members.update(net.members)
         return ModelArchive(self.to_meta(specs), members)
 
     def export(self, path: str | Path) -> None:
@@ -243,15 +264,18 @@ class TorchModel(ModelInfo):
     @classmethod
     def from_archive(cls, archive: ModelArchive) -> TorchModel:
         """Rebuild the PyTorch networks of a model file from its weights/*.npz (no .pt file needed)."""
-        networks = {}
+        networks, carried = {}, {}
         for name, spec in (archive.meta.get("networks") or {}).items():
+            if spec.get("kind") in CARRIED_KINDS:
+                carried[name] = CarriedNetwork(dict(spec), {spec[f]: archive.member(spec[f]) for f in ("file", "weights")})
+                continue
             if spec.get("kind") not in KINDS:
                 raise ModelError(f"model {archive.meta.get('name')}: no PyTorch builder for network {name} "
                                  f"of kind {spec.get('kind')!r}")
             module = KINDS[spec["kind"]].build(spec["settings"])
             module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in archive.arrays(spec["weights"]).items()})
             networks[name] = TorchNet(spec["kind"], module.eval(), dict(spec["settings"]))
-        return cls(**vars(ModelInfo.from_meta(archive.meta)), networks=networks)
+        return cls(**vars(ModelInfo.from_meta(archive.meta)), networks=networks, carried=carried)
 
 
 def export_onnx(net: TorchNet) -> bytes:
