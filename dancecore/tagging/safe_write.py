@@ -53,8 +53,10 @@ def rewrite(path: str | Path, edit: Callable[[Path, int], None], keep_mtime: boo
         if fcntl is not None:
             try:
                 fcntl.flock(original.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            except BlockingIOError:
                 raise TagError(f"{path}: locked by another program; skipped") from None
+            except OSError:  # a file system without locks (some network shares): go on unlocked
+                pass
         before = os.fstat(original.fileno())
         fd, name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=TMP_SUFFIX)
         os.close(fd)
