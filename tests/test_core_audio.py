@@ -82,13 +82,19 @@ def test_video_without_sound(tmp_path: Path) -> None:
         load_audio(out)
 
 
-def test_truncated_mp3_decodes_what_is_there(clip: Path, tmp_path: Path) -> None:
-    full = tmp_path / "full.mp3"
+@pytest.mark.parametrize("suffix", [".mp3", ".flac"])   # decoded by ffmpeg, and by libsndfile
+def test_truncated_file_decodes_what_is_there_and_says_it_is_incomplete(clip: Path, tmp_path: Path,
+                                                                        suffix: str) -> None:
+    """Issue 19 item 7: the first half of a file (head -c) decodes to half its header's length: incomplete."""
+    full = tmp_path / f"full{suffix}"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip), str(full)], check=True)
-    cut = tmp_path / "cut.mp3"
+    cut = tmp_path / f"cut{suffix}"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
     audio = load_audio(cut)
     assert 4.0 < audio.duration_s < 8.0
+    assert audio.incomplete and not audio.truncated and audio.source_duration_s == pytest.approx(12, abs=0.1)
+    assert not load_audio(full).incomplete
+    assert not load_audio(cut, max_duration_s=3).incomplete   # what the limit asked for was all there
 
 
 def test_streaming_spectrogram_equals_offline(song_labels) -> None:
