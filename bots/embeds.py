@@ -58,8 +58,8 @@ def result_embed(result: Result, name: str, with_timeline: bool = True) -> dict[
     listened to, the timeline image. The words are dancecore.wording's, as in the CLI and on the web page."""
     r = result.to_dict()
     ranked = result.ranked
+    title = wording.headline(r)   # the web page's heading: the dance (and what it also fits), or "Not sure"
     if result.not_sure:
-        title = wording.headline(r)
         description = _sentence(wording.how_sure(r))
         if (result.not_sure_reason or "").startswith(OTHER_DANCE):
             description += " " + OTHER_DANCE_NOTE
@@ -68,7 +68,6 @@ def result_embed(result: Result, name: str, with_timeline: bool = True) -> dict[
         style = f"probably {styles.pop().title()}" if len(styles) == 1 else "Latin or Standard"
     else:
         top = BY_ID[result.dance]
-        title = wording.verdict(r)
         description = f"The music sounds like a **{top.name}** to me ({wording.how_sure(r)})"
         if result.also_fits:
             description += f"; it would also fit a **{BY_ID[result.also_fits].name}**"

@@ -48,8 +48,9 @@ def test_dry_run_gives_the_same_dance_as_classify(model_path: Path, song_labels:
     assert classify_main(["classify", "--json", "--model", str(model_path), str(track)]) == 0
     core = json.loads(capsys.readouterr().out)
     embed = reply["embeds"][0]
-    # the same words as the CLI's verdict line (dancecore.wording)
-    assert embed["title"] == ("Not sure" if core["not_sure"] else wording.verdict(core))
+    # the same words as the web page's heading and the CLI's verdict (dancecore.wording)
+    assert embed["title"] == wording.headline(core)
+    assert wording.how_sure(core)[1:] in embed["description"]
     top_line = embed["fields"][0]["value"].splitlines()[0]
     assert top_line.endswith(core["dance_name"]) and f"{100 * core['confidence']:.0f}%" in top_line
     assert f"{core['tempo']['bpm']:.0f} BPM" in embed["fields"][1]["value"] or core["tempo"]["bpm"] == 0

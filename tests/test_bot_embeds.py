@@ -38,7 +38,7 @@ def reason(code: str, result: Result) -> str:
 def test_sure_answer_says_what_the_music_sounds_like() -> None:
     """Issue 19 item 4: no instruction ("Dance a Samba to this"), but what it sounds like and how sure."""
     embed = result_embed(make_result(beats_per_bar=4, meter_confidence=0.9), "clip.mp3")
-    assert embed["title"] == "Cha Cha Cha, 82% sure" and embed["color"] == 0xE8590C
+    assert embed["title"] == "Cha Cha Cha" and embed["color"] == 0xE8590C
     assert embed["description"] == "The music sounds like a **Cha Cha Cha** to me (82% sure)."
     assert "Dance a" not in embed["description"]
     values = fields(embed)
@@ -53,7 +53,7 @@ def test_sure_answer_says_what_the_music_sounds_like() -> None:
 def test_also_fits_standard_colour_and_tango_dj_tempo() -> None:
     embed = result_embed(make_result("slow_waltz", 0.5, "viennese_waltz", bpm=87, also_fits="viennese_waltz",
                                      beats_per_bar=3, meter_confidence=0.8), "w.mp3")
-    assert embed["title"] == "Slow Waltz - also fits Viennese Waltz, 50% sure" and embed["color"] == 0x1C7ED6
+    assert embed["title"] == "Slow Waltz - also fits Viennese Waltz" and embed["color"] == 0x1C7ED6
     assert embed["description"].endswith("it would also fit a **Viennese Waltz**.")
     assert fields(embed)["Tempo"] == "87 BPM = 29 bars/min (DJ 87)\nmeter 3/4"
     assert fields(embed)["Style"] == "Standard"
