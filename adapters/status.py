@@ -143,10 +143,12 @@ class StatusLine:
                 self._draw()
 
     def _width(self) -> int:
+        """Columns of the terminal on stderr (80 when it does not say)."""
         try:
-            return os.get_terminal_size(self.stderr.fileno()).columns
+            columns = os.get_terminal_size(self.stderr.fileno()).columns
         except (OSError, ValueError, AttributeError):
-            return shutil.get_terminal_size().columns
+            columns = 0
+        return columns or shutil.get_terminal_size().columns or 80
 
     def _draw(self) -> None:
         if self._render is None:

@@ -296,6 +296,26 @@ def test_a_dead_midi_server_never_stops_osc(osc: OscReceiver) -> None:
     assert dance_strings(osc) == ["rumba", "paso_doble"]
 
 
+# ---------------------------------------------------------------- web marquee
+
+def test_the_marquee_follows_the_tempo() -> None:
+    """A tempo update reaches the marquee as the song's call with the new tempo (a dance event, which
+    every marquee server takes), keeping 'corrected' when the call was a revision."""
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
+    from adapters.announcers.web import WebAnnouncer
+    from dancecore.web.events import EventHub, check_event
+
+    hub = EventHub()
+    web = WebAnnouncer(hub=hub)
+    call = dance_event("jive", bpm=170.0)
+    web.dance(DanceEvent(result=call.result, song=1, since_song_start_s=9.0, stream_s=30.0, windows=5, revised=True))
+    web.tempo(tempo_event("jive", 178.0))
+    shown = hub.latest.event
+    assert check_event(shown) == shown
+    assert shown["event"] == "dance" and shown["dance"] == "jive" and shown["revised"] is True
+    assert shown["tempo"] == tempo_event("jive", 178.0).result.to_dict()["tempo"]
+
+
 # ---------------------------------------------------------------- console and speech
 
 def test_console_lines_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from adapters.announcers.base import Announcer
 from adapters.config import parse_host_port
-from adapters.events import DanceEvent, SilenceEvent
+from adapters.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
 from dancecore.web.events import FEED_TOKEN_ENV, EventHub
@@ -54,6 +54,7 @@ class WebAnnouncer(Announcer):
         self.server = server
         self.timeout_s = timeout_s
         self.name = f"web feed {self.url}" if self.url else "web marquee"
+        self._revised = False       # the current song's call was a revision
 
     def start(self, classifier: Classifier) -> str:
         """Serve the web app (upload page, API, marquee) around this announcer's hub on a background
@@ -64,7 +65,13 @@ class WebAnnouncer(Announcer):
         return self.server.url
 
     def dance(self, event: DanceEvent) -> None:
+        self._revised = event.revised
         self.send(event.to_dict())
+
+    def tempo(self, event: TempoEvent) -> None:
+        """The marquee shows the song's call again with the new tempo and meter (as a dance event, which
+        every marquee server takes)."""
+        self.send({**event.to_dict(), "event": "dance", "revised": self._revised})
 
     def silence(self, event: SilenceEvent) -> None:
         self.send(event.to_dict())
