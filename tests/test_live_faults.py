@@ -93,6 +93,26 @@ def test_jack_going_away_and_coming_back_is_survived(song_labels, model_path: Pa
     assert any(a.startswith("/dancecore/dance/") for a in final) and set(final.values()) == {0.0}, final  # all off
 
 
+def test_a_jack_input_losing_its_server_is_survived(model_path: Path) -> None:
+    """Recording a JACK input (PortAudio's JACK host API), the JACK server goes away: no abort, the input
+    says to restart the adapter, Ctrl-C ends cleanly."""
+    import os
+
+    with jack_server() as jack:
+        adapter = Adapter(["--source", "jack", "--json", "--status", "off", "--model", str(model_path)],
+                          {**os.environ, "JACK_DEFAULT_SERVER": jack.name})
+        try:
+            adapter.wait_for_line("listening to system", 120)
+            jack.stop()
+            adapter.wait_for_line("a JACK input cannot be reopened: restart dancecore live", 30)
+            assert adapter.proc.poll() is None
+            status, _ = adapter.interrupt()
+        finally:
+            adapter.kill()
+    assert status == 0, adapter.stderr
+    assert adapter.stderr[-1].startswith("dancecore live: stopped;"), adapter.stderr
+
+
 def test_a_file_source_plays_past_the_offline_cap(tmp_path: Path) -> None:
     """--source file: has no 30-minute cap: a 31-minute mp3 (a DJ set) plays to its end."""
     from adapters.ring import RingBuffer
