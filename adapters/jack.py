@@ -72,7 +72,7 @@ class JackWatch:
         """Full names ("client:port") of the MIDI output ports named `port` (any client)."""
         if self.gone.is_set():
             return set()
-        pattern = f":{re.escape(port)}$".encode()
+        pattern = (":" + re.sub(r"([.\[\]{}()\\*+?^$|])", r"\\\1", port) + "$").encode()   # POSIX ERE
         found = self._lib.jack_get_ports(self._client, pattern, MIDI_TYPE, PORT_IS_OUTPUT)
         if not found:
             return set()

@@ -182,6 +182,7 @@ def test_midi_clock_follows_the_tempo_and_stops_on_silence(jack: str) -> None:
 
     announcer = MidiAnnouncer(MidiConfig(port="dancecore", api="jack", clock=True))
     listener = MidiListener("dancecore")
+    assert announcer.jack_port == "dancecore:dancecore"
     try:
         announcer.dance(dance_event("samba", bpm=100.0))    # folded to samba's range: 100 BPM
         time.sleep(1.5)
@@ -267,6 +268,7 @@ def test_midi_existing_port_by_name(jack: str) -> None:
     try:
         announcer.dance(dance_event("cha_cha_cha"))
         wait_for(lambda: [0x90, 60, 100] in [m for _, m in received], 10, "the note on at the existing port")
+        assert announcer.jack_port == "dancecore:synth in"     # watched: dropped by JACK, it would go down
     finally:
         announcer.close()
         stop.set()

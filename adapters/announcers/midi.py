@@ -106,7 +106,7 @@ class MidiAnnouncer(Announcer):
         self._clock: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
         self._watch: JackWatch | None = None
-        self._port_name: str | None = None        # our JACK port ("client:port") once known
+        self.jack_port: str | None = None         # our JACK port ("client:port"), when on JACK and found
         self._out: rtmidi.MidiOut | None = self._open()
         self._watcher: threading.Thread | None = None
         if self._out.get_current_api() == rtmidi.API_UNIX_JACK:
@@ -118,7 +118,7 @@ class MidiAnnouncer(Announcer):
                 self._watcher.start()
 
     def _open(self) -> rtmidi.MidiOut:
-        """Open the port; when it is on JACK, also the watch of its server (self._watch, self._port_name)."""
+        """Open the port; when it is on JACK, also the watch of its server (self._watch, self.jack_port)."""
         watch = None
         if self.config.api in ("auto", "jack") and self.config.port is not None:
             try:
@@ -137,7 +137,7 @@ class MidiAnnouncer(Announcer):
             watch = None
         if watch is not None and self.config.port:
             new = watch.midi_outputs(self.config.port) - before
-            self._port_name = new.pop() if len(new) == 1 else None
+            self.jack_port = new.pop() if len(new) == 1 else None
         self._watch = watch
         return out
 
@@ -271,7 +271,7 @@ class MidiAnnouncer(Announcer):
             if self.problem is None:
                 watch = self._watch
                 if watch is None or (not watch.gone.is_set()
-                                     and (self._port_name is None or watch.has_port(self._port_name))):
+                                     and (self.jack_port is None or watch.has_port(self.jack_port))):
                     continue
                 self._down("the JACK server went away" if watch.gone.is_set() else "JACK dropped our port")
             elif server_up():
@@ -292,7 +292,7 @@ class MidiAnnouncer(Announcer):
     def _reconnect(self) -> None:
         try:
             out = self._open()
-        except (MidiError, OSError) as exc:
+        except Exception as exc:  # JACK half up, port name taken, ...: the next try may work
             log.debug("%s: reconnection failed: %s", self.name, exc)
             return
         with self._lock:
