@@ -128,6 +128,7 @@ def test_several_targets_and_an_unreachable_one_never_stop_the_others() -> None:
         fanout.close()
         assert fanout.failures == {"osc 127.0.0.1:%d" % receivers[0].port: 0, bad.name: 2,
                                    "osc 127.0.0.1:%d" % receivers[1].port: 0}
+        assert [p.split(" (")[0] for p in fanout.problems()] == [f"{bad.name}: down"]   # on the status line
         for receiver, prefix in zip(receivers, ("/a", "/b")):
             wait_for(lambda: dance_strings(receiver, prefix) == ["jive", "samba"], 10, f"both dances at {prefix}")
     finally:

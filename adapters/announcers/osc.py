@@ -39,9 +39,14 @@ class OscAnnouncer(Announcer):
         self._silent = False
 
     def _send(self, path: str, value: str | float) -> None:
-        if self._client is None:
-            self._client = SimpleUDPClient(self.host, self.port)
-        self._client.send_message(self.prefix + path, value)
+        try:
+            if self._client is None:
+                self._client = SimpleUDPClient(self.host, self.port)
+            self._client.send_message(self.prefix + path, value)
+        except OSError as exc:      # unknown host, no route: shown on the status line until a send works
+            self.problem = f"down ({getattr(exc, 'strerror', None) or exc})"
+            raise
+        self.problem = None
 
     def dance(self, event: DanceEvent) -> None:
         if self._silent:

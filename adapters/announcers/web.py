@@ -97,10 +97,13 @@ class WebAnnouncer(Announcer):
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
+            self.problem = f"refused (HTTP {exc.code})"
             raise ConnectionError(f"{self.url} answered HTTP {exc.code}: {_message(exc)}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            self.problem = f"down ({reason})"
             raise ConnectionError(f"cannot reach {self.url} ({reason}); is `dancecore serve` running?") from None
+        self.problem = None
 
 
 def web_announcers(serve: str | None, feed: str | None, token: str | None = None) -> list[WebAnnouncer]:
