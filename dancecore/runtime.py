@@ -24,13 +24,15 @@ class Network(Protocol):
 class OnnxNetwork:
     """One ONNX graph in an ONNX Runtime session. threads: intra-op threads (0: ONNX Runtime's default,
     one per physical core); idle threads sleep rather than spin, so they leave the CPU to the rest of
-    the pipeline (rhythm features, spectrogram, other workers)."""
+    the pipeline (rhythm features, spectrogram, other workers); no memory arena: buffers go back to the
+    system between calls (measured on a 3-minute song: peak 417 -> 321 MB, CNN time within noise)."""
 
     def __init__(self, graph: bytes, threads: int = 0, name: str = "network") -> None:
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(0, int(threads))
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.enable_cpu_mem_arena = False  # the arena kept ~70-100 MB of a classify process (peak 417 -> 321 MB)
         options.log_severity_level = 3  # errors only: no notices on stderr
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
