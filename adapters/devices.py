@@ -146,7 +146,8 @@ def describe_devices(module: ModuleType) -> str:
     finally:
         pa.terminate()
     lines.append("JACK inputs (--source jack:NAME):")
-    lines += [f"  jack:{d.name}  [{d.channels} ch, {d.default_rate} Hz]" for d in jack] or ["  (no JACK server running)"]
+    lines += ([f"  jack:{d.name}  [{d.channels} ch, {d.default_rate} Hz]" for d in jack]
+              or ["  (no JACK server running)"])
     return "\n".join(lines)
 
 

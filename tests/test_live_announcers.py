@@ -75,7 +75,8 @@ def test_osc_messages_for_dances_and_silence(osc: OscReceiver) -> None:
         ("/dancecore/confidence", [pytest.approx(0.75)]), ("/dancecore/tempo", [pytest.approx(quickstep.tempo_bpm)]),
         ("/dancecore/tempo/normalized", [pytest.approx(quickstep.tempo_bpm / 300)]),
         ("/dancecore/dance/quickstep", [0.0]), ("/dancecore/silence", [1.0]),
-        ("/dancecore/silence", [0.0]), ("/dancecore/dance", ["tango"]), ("/dancecore/dance/tango", [1.0]), ("/dancecore/confidence", [pytest.approx(0.6)]),
+        ("/dancecore/silence", [0.0]), ("/dancecore/dance", ["tango"]), ("/dancecore/dance/tango", [1.0]),
+        ("/dancecore/confidence", [pytest.approx(0.6)]),
         ("/dancecore/tempo", [pytest.approx(tango.tempo_bpm)]),
         ("/dancecore/tempo/normalized", [pytest.approx(tango.tempo_bpm / 300)]),
     ]
@@ -109,8 +110,9 @@ def test_osc_resends_the_state_and_turns_everything_off_on_stop(osc: OscReceiver
     resent = got[first + 1:]
     assert resent.count(("/dancecore/dance/samba", [1.0])) >= 2, got
     assert resent.count(("/dancecore/dance", ["samba"])) >= 2
-    assert got[-5:] == [("/dancecore/dance/samba", [0.0]), ("/dancecore/confidence", [0.0]), ("/dancecore/tempo", [0.0]),
-                        ("/dancecore/tempo/normalized", [0.0]), ("/dancecore/silence", [0.0])]
+    assert got[-5:] == [("/dancecore/dance/samba", [0.0]), ("/dancecore/confidence", [0.0]),
+                        ("/dancecore/tempo", [0.0]), ("/dancecore/tempo/normalized", [0.0]),
+                        ("/dancecore/silence", [0.0])]
     for address, args in got:
         if address != "/dancecore/dance":
             assert len(args) == 1 and isinstance(args[0], float), (address, args)
@@ -245,7 +247,8 @@ def test_midi_comes_back_after_jack_restarts(osc: OscReceiver) -> None:
             listener = MidiListener("dancecore")
             try:
                 fanout(dance_event("samba", song=3))
-                wait_for(lambda: [0x90, 65, 100] in [m for _, m in listener.messages], 10, "samba's note after the restart")
+                wait_for(lambda: [0x90, 65, 100] in [m for _, m in listener.messages], 10,
+                         "samba's note after the restart")
                 assert [0xF8] in [m for _, m in listener.messages]          # the clock runs again
             finally:
                 listener.close()

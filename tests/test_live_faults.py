@@ -123,8 +123,9 @@ def test_a_file_source_plays_past_the_offline_cap(tmp_path: Path) -> None:
         pytest.skip("ffmpeg not installed (apt-get install ffmpeg)")
     seconds = DEFAULT_MAX_DURATION_S + 60
     mp3 = tmp_path / "set.mp3"
-    subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=8000:duration={seconds}",
-                    "-ac", "1", "-b:a", "8k", str(mp3)], check=True, timeout=120)
+    subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:sample_rate=8000:duration={seconds}", "-ac", "1", "-b:a", "8k", str(mp3)],
+                   check=True, timeout=120)
     source = FileSource(str(mp3), rate=8000, speed=0)
     source.open()
     ring = RingBuffer(8000 * 10)

@@ -119,13 +119,14 @@ class MidiAnnouncer(Announcer):
 
     def _open(self) -> rtmidi.MidiOut:
         """Open the port; when it is on JACK, also the watch of its server (self._watch, self.jack_port)."""
+        port = self.config.port or ""
         watch = None
-        if self.config.api in ("auto", "jack") and self.config.port is not None:
+        if self.config.api in ("auto", "jack"):
             try:
                 watch = JackWatch()
             except OSError:
                 watch = None        # no JACK server (or no libjack): nothing to watch
-        before = watch.midi_outputs(self.config.port) if watch is not None and self.config.port else set()
+        before = watch.midi_outputs(port) if watch is not None else set()
         try:
             out = open_midi_out(self.config)
         except BaseException:
@@ -135,8 +136,8 @@ class MidiAnnouncer(Announcer):
         if watch is not None and out.get_current_api() != rtmidi.API_UNIX_JACK:
             watch.close()
             watch = None
-        if watch is not None and self.config.port:
-            new = watch.midi_outputs(self.config.port) - before
+        if watch is not None:
+            new = watch.midi_outputs(port) - before
             self.jack_port = new.pop() if len(new) == 1 else None
         self._watch = watch
         return out
