@@ -152,8 +152,8 @@ class MidiAnnouncer(Announcer):
             self._start_clock(event.tempo_bpm)
 
     def tempo(self, event: TempoEvent) -> None:
-        if self.config.clock and self._bpm > 0 and event.tempo_bpm > 0:
-            self._bpm = event.tempo_bpm      # the clock thread takes it at its next tick
+        if self.config.clock:
+            self._start_clock(event.tempo_bpm)   # a running clock takes the new tempo at its next tick
 
     def silence(self, event: SilenceEvent) -> None:
         self._current = None
