@@ -26,7 +26,8 @@ if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
 
 from dancecore.cli import main  # noqa: E402
 from dancecore.dances import BY_ID  # noqa: E402
-from dancecore.tagging.config import ConfigError, config_from_dict  # noqa: E402
+from dancecore.errors import ConfigError  # noqa: E402
+from dancecore.tagging.config import config_from_dict  # noqa: E402
 from dancecore.tagging.containers import open_tags  # noqa: E402
 from dancecore.tagging.playlists import tempo_change_pct  # noqa: E402
 from dancecore.tagging.record import Record  # noqa: E402

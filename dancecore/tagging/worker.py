@@ -12,8 +12,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from dancecore.tagging.job import JobOptions, Outcome, process
 from dancecore.tagging.record import Facts
 
@@ -28,7 +26,8 @@ def init(model_path: str | None, cache_dir: str | None, classifier: Any = None, 
 
 
 def init_worker(model_path: str | None, cache_dir: str | None) -> None:
-    """Process-pool initializer: one thread per library, Ctrl-C ignored, classifier made on first use."""
+    """Process-pool initializer: one thread per library (set before numpy is first imported, here in
+    `classify`), Ctrl-C ignored, classifier made on first use."""
     for name in _THREAD_VARIABLES:
         os.environ[name] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -45,6 +44,8 @@ def classify(path: Path) -> Facts:
     classifier = _classifier()
     if _state["cache_dir"] is None:
         return Facts.from_result(classifier.classify(path))
+    import numpy as np
+
     from dancecore.audio import Audio
     from dancecore.cache import FeatureCache
 
