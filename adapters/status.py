@@ -50,8 +50,9 @@ class CpuMeter:
 
 
 def format_status(status: EngineStatus, cpu_percent: float, problems: list[str] | None = None) -> str:
-    """One line: `Quickstep 87% 200 BPM | CPU 6% | dropped 0.0 s (0) | recording | 0:42`, then
-    `| midi dancecore: down (...)` for each protocol that is down."""
+    """One line: `Quickstep 87% 200 BPM | CPU 6% | dropped 0.0 s (0) | recording | 0:42`, with
+    `midi dancecore: down (...) | ` after the dance for each protocol that is down (first, so that a
+    narrow terminal does not cut it off)."""
     if status.dance is not None:
         what = f"{BY_ID[status.dance].name} {100 * status.confidence:.0f}% {status.bpm:.0f} BPM"
     else:
@@ -61,8 +62,8 @@ def format_status(status: EngineStatus, cpu_percent: float, problems: list[str] 
     lost = f", overflows {status.overflows}" if status.overflows else ""
     reopened = f", reopened {status.reopens}x" if status.reopens else ""
     down = "".join(f" | {p}" for p in problems or [])
-    return (f"{what} | CPU {cpu_percent:.0f}% | dropped {status.dropped_s:.1f} s ({status.overruns}{lost}) | "
-            f"{status.source_state}{reopened} | {minutes}:{seconds:02d}{down}")
+    return (f"{what}{down} | CPU {cpu_percent:.0f}% | dropped {status.dropped_s:.1f} s ({status.overruns}{lost}) | "
+            f"{status.source_state}{reopened} | {minutes}:{seconds:02d}")
 
 
 def wants_status_line(mode: str, events_on_stdout: bool, stdout: TextIO | None = None,
