@@ -4,11 +4,15 @@ The library is cut and re-encoded with ffmpeg from the real songs (DANCECORE_DAT
 song is shorter): mp3 (ID3v2.3 and 2.4 in turn), flac, opus and m4a in turn. Each `--workers` value tags
 a fresh copy in a new process (start-up and model loading included), so one run compares them on the
 same machine; then a second run over the last copy (everything skipped) and --remove are timed.
+--baseline DIR times another checkout of dancecore (e.g. an older commit unpacked with
+`git archive COMMIT | tar -x -C DIR`) on its own fresh copy before each of this checkout's runs, so a
+speed-up is measured in one run on the same machine.
 --verify checks what the issue asks of a library: decoded audio bit-identical after tagging, every file's
 DANCECORE record readable by mutagen and ffprobe, the second run skipping every file, and --remove giving
 back the tags exactly (as mutagen and ffprobe show them).
 
 Usage: python scripts/bench_tag.py [--files 60] [--seconds 180] [--workers 1,2] [--verify] [--library DIR]
+                                   [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -85,12 +89,12 @@ def make_library(folder: Path, files: int, seconds: float) -> list[Path]:
     return paths
 
 
-def tag(*args: object) -> tuple[float, float, str]:
+def tag(*args: object, checkout: Path = REPO) -> tuple[float, float, str]:
     """Wall time and CPU time (s, all processes) of `dancecore tag ARGS` in a new process, and its summary line."""
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "dancecore", "tag", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO)
+                          cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)})
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"dancecore tag failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
@@ -111,6 +115,7 @@ def main() -> None:
     parser.add_argument("--library", type=Path, help="where the generated library is kept (default: /tmp)")
     parser.add_argument("--model", help="model file (default: the shipped model)")
     parser.add_argument("--verify", action="store_true", help="check audio, tags, resume and --remove too")
+    parser.add_argument("--baseline", type=Path, help="another dancecore checkout, timed before each run")
     args = parser.parse_args()
     library = args.library or Path("/tmp") / f"dancecore-bench-tag-{args.files}x{args.seconds:g}s"
     paths = make_library(library, args.files, args.seconds)
@@ -119,14 +124,18 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     work = library.with_name(library.name + "-work")
     for workers in (int(w) for w in args.workers.split(",")):
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.copytree(library, work)
-        before = {p.name: (decoded_md5(p), mutagen_view(p), ffprobe_tags(p)) for p in work.iterdir()} \
-            if args.verify else {}
-        seconds, cpu, summary = tag(work, "--workers", workers, *model)
-        print(f"tag, {workers} worker(s): {60 * len(paths) / seconds:6.1f} files/min ({seconds:.1f} s wall, "
-              f"start-up included; load average {os.getloadavg()[0]:.1f}); {cpu / len(paths):.2f} CPU s per file, "
-              f"{60 * (os.cpu_count() or 1) * len(paths) / cpu:.0f} files/min if every core were free\n    {summary}")
+        for checkout in ([args.baseline.resolve()] if args.baseline else []) + [REPO]:
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            for path in paths:
+                shutil.copy2(path, work / path.name)
+            before = {p.name: (decoded_md5(p), mutagen_view(p), ffprobe_tags(p)) for p in work.iterdir()} \
+                if args.verify and checkout == REPO else {}
+            seconds, cpu, summary = tag(work, "--workers", workers, *model, checkout=checkout)
+            print(f"tag{' (baseline)' if checkout != REPO else ''}, {workers} worker(s): "
+                  f"{60 * len(paths) / seconds:6.1f} files/min ({seconds:.1f} s wall, start-up included; load average "
+                  f"{os.getloadavg()[0]:.1f}); {cpu / len(paths):.2f} CPU s per file, "
+                  f"{60 * (os.cpu_count() or 1) * len(paths) / cpu:.0f} files/min if every core were free\n    {summary}")
     seconds, _, summary = tag(work, "--workers", workers, *model)
     print(f"second run (all skipped): {60 * len(paths) / seconds:.0f} files/min ({seconds:.1f} s)\n    {summary}")
     if args.verify:

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -268,21 +267,26 @@ def test_interrupted_write_leaves_the_original(library: Path, model_path: Path, 
 
 def test_killed_run_leaves_whole_files_and_resumes(library: Path, config_file: Path, model_path: Path,
                                                    tmp_path: Path) -> None:
-    """Two worker processes killed with SIGKILL while tagging; every file is then either untouched or
-    completely tagged (audio identical), and the next run finishes the job and removes leftovers."""
+    """The parent of two worker processes killed with SIGKILL while tagging: the workers end by themselves,
+    every file is either untouched or completely tagged (audio identical), and the next run finishes
+    the job and removes leftovers."""
     folder = tmp_path / "music"
     shutil.copytree(library, folder)
     pcm = {p.name: pcm_md5(p) for p in folder.iterdir()}
     proc = subprocess.Popen([sys.executable, "-m", "dancecore", "tag", str(folder), "--config", str(config_file),
                              "--model", str(model_path), "--workers", "2"], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if any(record_of(folder / name) for name in LIBRARY):
             break
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
+    psutil = pytest.importorskip("psutil", reason="the worker processes are found with psutil")
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
     proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, "worker processes outlived their parent"
     done = [name for name in LIBRARY if record_of(folder / name) is not None]
     assert done, "no file was tagged before the kill"
     for name in LIBRARY:

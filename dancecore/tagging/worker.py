@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,16 @@ def init_worker(model_path: str | None, cache_dir: str | None) -> None:
     for name in _THREAD_VARIABLES:
         os.environ[name] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     init(model_path, cache_dir, threads=1)
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this worker when the parent is gone (killed, not Ctrl-C): the pool would leave it waiting for work
+    forever. A file being written then is left as it was (the rename had not happened) or finished."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
 
 
 def run(path: Path, options: JobOptions) -> Outcome:
