@@ -57,10 +57,10 @@ class LiveAdapter:
             self.announcers.close()
             raise
         self.stream = WindowStream(self.classifier, config.engine)
-        self.tracker = Tracker(config.tracker, self.stream.hop_s, model.reject,
-                               {"name": model.name, "arch": model.arch}, label=self.source.label)
+        self.tracker = Tracker(config.tracker, self.stream.hop_s, model, label=self.source.label)
         self.events: list[Event] = []
-        self.engine = Engine(self.source, self.stream, self.tracker, self._on_event, config.source.ring_s)
+        self.engine = Engine(self.source, self.stream, self.tracker, self._on_event, config.source.ring_s,
+                             config.engine.lost_s)
         self._stop_requested = threading.Event()
         self._stopped = threading.Event()
 

@@ -13,7 +13,7 @@ revision or a tempo update is never a new song.
   light), but the tempo and meter are good to use; a later sure call of that song has `revised` False.
 - `TempoEvent`: the called song's tempo moved by more than `tracker.tempo_change` or its meter changed;
   `result` is the song's decision now, with the same dance as the last call.
-- `SilenceEvent`: the music of a called song stopped (`reason`: silence, talk, input lost).
+- `SilenceEvent`: the music of a called song stopped (`reason`: silence, talk, faded, input lost).
 """
 from __future__ import annotations
 
@@ -91,13 +91,14 @@ class TempoEvent(SongEvent):
 
 @dataclass(frozen=True)
 class SilenceEvent:
-    """The music of song `song` stopped: `reason` silence (a silent gap), talk (talk or sound without
-    music after the song) or input lost (no audio from the source)."""
+    """The music of song `song` stopped: `reason` silence (a silent gap), talk (talk after the music, without
+    its beat), faded (sound far quieter than the song, without its beat) or input lost (no audio from the
+    source)."""
 
     kind: ClassVar[str] = "silence"
     song: int
     stream_s: float
-    reason: Literal["silence", "talk", "input lost"] = "silence"
+    reason: Literal["silence", "talk", "faded", "input lost"] = "silence"
     wall_time: float = field(default_factory=time.time, kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:

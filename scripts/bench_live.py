@@ -1,30 +1,39 @@
-"""Benchmark of the live adapter on real songs played back to back with silences and talk between.
+"""Benchmark of the live adapter: a practice social replayed from real songs, and the adapter at real-time pace.
 
-Part 1 (as fast as the machine goes, nothing dropped): per song, the time from the music's start
-to the first announcement, the dance announced first and finally, offline `dancecore classify` of
-the same excerpt and the agreement; announcements during silence or talk. Targets: first song
-<= 8 s, each next song <= 12 s, none during silence or talk.
-Part 2 (real time): CPU use in % of one core and dropped audio while the same program plays at
-real-time pace (target < 25 % with the default model, nothing dropped over a 10-minute run), with
-the reference of offline classify's CPU per second of audio measured in the same run, and the
-process's memory (resident set) at the end and at its peak (target <= 350 MB after 10 minutes).
+Part 1, the social (as fast as the machine goes, nothing dropped): the in-set songs of DATA/songs, the
+first `--song-s` seconds of each, in a fixed shuffled order, joined into one set with 5 s silences
+between songs and four special joins: a 2 s gap; 2.5 s of silence, 8 s of talk (espeak-ng) and 2 s of
+silence; talk right after the music (8 s, then 3 s of silence); and a 6 s crossfade. The set plays
+through the adapter (`LiveAdapter` on an ArraySource: the WindowStream and Tracker of `--source stdin`)
+once per start offset (`--offsets`, seconds of silence before the set, against the 1 s hop). Printed per
+offset and for all: songs, calls per song, songs with more than one call, songs whose dance changed and
+changed back, false song ends (a silence or a new song inside a song), the song counter at the end,
+first-call accuracy against the final call and the label, latency of the first call (median, 90th
+percentile, worst; `since_song_start_s` against the true time), song ends detected within 4 s of
+the music's end, calls during silence or talk, tempo events, waltzes heard in 3, the final call against
+offline `dancecore classify` of the same excerpt, and CPU per second of audio.
 
-    .venv/bin/python scripts/bench_live.py                       # default model, 2-minute real-time part
-    .venv/bin/python scripts/bench_live.py --realtime-s 600      # the 10-minute run
-    .venv/bin/python scripts/bench_live.py --model /tmp/plumbing.dcmodel --min-confidence 0
+Part 2 (real time): CPU in % of one core and dropped audio while the set plays at real-time pace, and
+the process's memory at the end and at its peak. Targets: under 15% of one core, nothing dropped,
+at most 350 MB after 10 minutes (`--realtime-s 600`).
+
+    .venv/bin/python scripts/bench_live.py                          # 4 offsets, 2 minutes real time
+    .venv/bin/python scripts/bench_live.py --offsets 0 --realtime-s 600
+    .venv/bin/python scripts/bench_live.py --adapters /tmp/old      # another version's adapters/ package
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import os
+import random
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,31 +41,50 @@ import psutil
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from adapters.app import LiveAdapter  # noqa: E402
-from adapters.config import config_from_dict  # noqa: E402
-from adapters.events import DanceEvent  # noqa: E402
-from adapters.sources import ArraySource  # noqa: E402
-from dancecore.audio import Audio, load_audio  # noqa: E402
-from dancecore.classify import Classifier  # noqa: E402
-from dancecore.dances import DANCE_IDS  # noqa: E402
-from dancecore.model import load_model  # noqa: E402
-
+REPO = Path(__file__).resolve().parents[1]
 SR = 22050
 TALK = ("Thank you, that was lovely. Before the next dance, a quick announcement: the bar is open until "
         "eleven, and there is a beginners class on Tuesday at eight. Please find your partners now.")
+WALTZES = ("slow_waltz", "viennese_waltz")
 
 
 @dataclass
-class Segment:
-    """A stretch of the program: kind song/silence/talk, stream seconds [start_s, end_s)."""
+class Song:
+    """One song of the set: label, stream seconds [start_s, end_s) of its music, the join that follows it."""
 
-    kind: str
+    label: str
+    path: str
     start_s: float
     end_s: float
-    label: str = ""
-    samples: np.ndarray | None = None
+    samples: np.ndarray
+    join: str = "gap 5 s"
+    region_end_s: float = 0.0          # where the next song's stretch begins (its start, or mid-crossfade)
+
+
+@dataclass
+class Figures:
+    """What one replay measured, per song where it is a list."""
+
+    calls: list[int] = field(default_factory=list)
+    changed_back: int = 0
+    false_ends: int = 0
+    counter: int = 0
+    first_is_final: int = 0
+    first_is_label: int = 0
+    final_is_offline: int = 0
+    final_is_label: int = 0
+    latency: list[float] = field(default_factory=list)          # first named call, s after the music began
+    first_event: list[float] = field(default_factory=list)      # first call of any kind (a 'not sure' too)
+    start_error: list[float] = field(default_factory=list)      # since_song_start_s minus the true time, s
+    ends: list[float] = field(default_factory=list)             # song end to its silence event, s (inf: none)
+    crossfade_new_song: int = 0
+    in_gaps: int = 0
+    tempo_events: int = 0
+    waltz_three: int = 0
+    waltzes: int = 0
+    four_called_three: int = 0
+    cpu_per_s: float = 0.0
+    rows: list[str] = field(default_factory=list)              # one line per song, for --verbose
 
 
 def cpu_seconds() -> float:
@@ -64,69 +92,219 @@ def cpu_seconds() -> float:
     return times.user + times.system
 
 
-def speech(seconds: float) -> np.ndarray | None:
-    """Synthetic talk from espeak-ng at SR, or None when it is not installed."""
+def speech(seconds: float) -> np.ndarray:
+    """`seconds` of synthetic talk from espeak-ng at SR (repeated when shorter)."""
     if shutil.which("espeak-ng") is None:
-        return None
+        sys.exit("bench_live: espeak-ng is needed for the talk gaps (apt-get install espeak-ng)")
+    from dancecore.audio import load_audio
+
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "talk.wav"
         subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), TALK], check=True, capture_output=True)
         talk = load_audio(wav, sr=SR).samples
-    return talk[: int(seconds * SR)] * np.float32(0.5 / max(1e-6, np.abs(talk).max()))
+    talk = np.tile(talk, int(np.ceil(seconds * SR / len(talk))))[: int(seconds * SR)]
+    return talk * np.float32(0.5 / max(1e-6, float(np.abs(talk).max())))
 
 
-def build_program(rows: list[dict[str, str]], excerpt_s: float, gap_s: float, talk_s: float) -> list[Segment]:
-    """Songs (excerpts from 0:30, or whole with excerpt_s 0) separated by silence, with talk in
-    every other gap."""
-    talk = speech(talk_s) if talk_s > 0 else None
-    segments, t = [], 0.0
+def build_set(rows: list[dict[str, str]], song_s: float) -> tuple[np.ndarray, list[Song], list[tuple[str, float, float]]]:
+    """The set's samples, its songs and its stretches without music (kind, start_s, end_s)."""
+    from dancecore.audio import load_audio
+
+    joins = ["gap 2 s", "silence + talk", "talk at once", "crossfade 6 s"]
+    special = {round((k + 1) * len(rows) / (len(joins) + 1)) - 1: join for k, join in enumerate(joins)}
+    talk = speech(8.0)
+    parts: list[np.ndarray] = []
+    songs: list[Song] = []
+    quiet: list[tuple[str, float, float]] = []
+    t = 0.0
     for i, row in enumerate(tqdm(rows, desc="decoding songs", unit="song", file=sys.stderr)):
-        if excerpt_s > 0:
-            song = load_audio(row["path"], max_duration_s=30 + excerpt_s).samples[30 * SR:]
+        samples = load_audio(row["path"], sr=SR, max_duration_s=song_s).samples
+        song = Song(row["dance"], row["path"], t, t + len(samples) / SR, samples, special.get(i, "gap 5 s"))
+        if songs and songs[-1].join == "crossfade 6 s":
+            fade = int(6.0 * SR)
+            ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+            parts[-1] = parts[-1].copy()
+            parts[-1][-fade:] = parts[-1][-fade:] * (1 - ramp) + samples[:fade] * ramp
+            samples = samples[fade:]
+            song.start_s, song.end_s = t - fade / SR, song.end_s - fade / SR
+            songs[-1].region_end_s = song.start_s + 3.0
+        songs.append(song)
+        parts.append(samples)
+        t += len(samples) / SR
+        if i == len(rows) - 1:
+            gaps = [("silence", 5.0)]
         else:
-            song = load_audio(row["path"]).samples
-        segments.append(Segment("song", t, t + len(song) / SR, row["dance"], song))
-        t += len(song) / SR
-        gaps = [("silence", gap_s)]
-        if talk is not None and i % 2 == 0:
-            gaps = [("silence", gap_s / 2), ("talk", len(talk) / SR), ("silence", gap_s / 2)]
+            gaps = {"gap 5 s": [("silence", 5.0)], "gap 2 s": [("silence", 2.0)],
+                    "silence + talk": [("silence", 2.5), ("talk", 8.0), ("silence", 2.0)],
+                    "talk at once": [("talk", 8.0), ("silence", 3.0)], "crossfade 6 s": []}[song.join]
         for kind, seconds in gaps:
-            samples = talk if kind == "talk" else np.zeros(int(seconds * SR), np.float32)
-            segments.append(Segment(kind, t, t + len(samples) / SR, kind, samples))
-            t += len(samples) / SR
-    return segments
+            piece = talk[: int(seconds * SR)] if kind == "talk" else np.zeros(int(seconds * SR), np.float32)
+            quiet.append((kind, t, t + len(piece) / SR))
+            parts.append(piece)
+            t += len(piece) / SR
+    for song, after in zip(songs, songs[1:]):
+        song.region_end_s = song.region_end_s or after.start_s
+    songs[-1].region_end_s = t
+    return np.concatenate(parts), songs, quiet
 
 
-def run_adapter(classifier: Classifier, overrides: dict, samples: np.ndarray, speed: float,
-                seconds: float | None) -> tuple[LiveAdapter, float, float]:
-    """Play `samples` through a LiveAdapter; returns it with wall and CPU seconds of the run."""
+def replay(classifier, samples: np.ndarray, overrides: dict) -> tuple[list, float]:
+    """Every event of the adapter on `samples` played as fast as it goes, and CPU seconds used."""
+    from adapters.app import LiveAdapter
+    from adapters.config import config_from_dict
+    from adapters.sources import ArraySource
+
     config = config_from_dict({"console": {"enabled": False}, **overrides})
-    adapter = LiveAdapter(config, classifier, source=ArraySource(samples, SR, "program", speed=speed))
+    adapter = LiveAdapter(config, classifier, source=ArraySource(samples, SR, "set", speed=0))
+    cpu = cpu_seconds()
+    adapter.start()
+    with tqdm(total=round(len(samples) / SR), desc="replay", unit="s audio", file=sys.stderr) as bar:
+        while not adapter.engine.wait(0.5):
+            bar.update(max(0, round(adapter.engine.status().stream_s) - bar.n))
+    adapter.stop()
+    if adapter.engine.error is not None:
+        raise adapter.engine.error
+    return list(adapter.events), cpu_seconds() - cpu
+
+
+def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float]], offset: float,
+            offline: list[str]) -> Figures:
+    """The figures of one replay (stream times shifted by `offset`, the silence before the set)."""
+    from dancecore.dances import BY_ID
+
+    def kind(event) -> str:
+        return type(event).__name__
+
+    f = Figures()
+    for i, song in enumerate(songs):
+        start, end, region_end = song.start_s + offset, song.end_s + offset, song.region_end_s + offset
+        mine = [e for e in events if start <= e.stream_s < region_end]
+        calls = [e for e in mine if kind(e) == "DanceEvent"]
+        named = [e for e in calls if not e.result.not_sure]
+        f.calls.append(len(calls))
+        dances = [e.dance for e in named]
+        changes = [d for k, d in enumerate(dances) if k == 0 or d != dances[k - 1]]
+        f.changed_back += len(changes) != len(set(changes))
+        false_ends = [e for k, e in enumerate(calls) if k and e.song != calls[k - 1].song]   # a new song inside
+        false_ends += [e for e in mine if kind(e) == "SilenceEvent" and calls and calls[0].stream_s < e.stream_s < end - 0.5]
+        f.false_ends += len(false_ends)
+        f.tempo_events += sum(kind(e) == "TempoEvent" for e in mine)
+        if calls:
+            f.first_event.append(calls[0].stream_s - start)
+            f.start_error.append(calls[0].since_song_start_s - (calls[0].stream_s - start))
+        if named:
+            f.latency.append(named[0].stream_s - start)
+            f.first_is_final += named[0].dance == named[-1].dance
+            f.first_is_label += named[0].dance == song.label
+            f.final_is_label += named[-1].dance == song.label
+            f.final_is_offline += named[-1].dance == offline[i]
+            last = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")][-1]
+            meter = last.result.beats_per_bar
+            if song.label in WALTZES:
+                f.waltzes += 1
+                f.waltz_three += meter == 3
+            elif BY_ID[song.label].beats_per_bar in (2, 4):
+                f.four_called_three += meter == 3
+        else:
+            f.latency.append(float("inf"))
+        if song.join != "crossfade 6 s":
+            silences = [e.stream_s - end for e in events if kind(e) == "SilenceEvent" and end - 0.5 <= e.stream_s]
+            f.ends.append(min(silences) if silences else float("inf"))
+        else:
+            after = [e for e in events if kind(e) == "DanceEvent" and e.stream_s >= region_end]
+            f.crossfade_new_song += bool(calls and after and after[0].song != calls[-1].song)
+        said = ", ".join(f"{'FALSE END ' if any(e is x for x in false_ends) else ''}"
+                         f"{e.stream_s - start:.1f} {'-' if kind(e) == 'SilenceEvent' else e.dance}"
+                         f"{'' if kind(e) == 'SilenceEvent' else f' {e.result.tempo_bpm:.0f}/{e.result.beats_per_bar}'}"
+                         f"{'?' if kind(e) == 'DanceEvent' and e.result.not_sure else ''}"
+                         f"{'*' if kind(e) == 'TempoEvent' else ''}#{e.song}" for e in mine)
+        f.rows.append(f"{i + 1:>3} {song.label:<15}{offline[i]:<15}{song.join:<15}{said}")
+    f.counter = max((e.song for e in events if kind(e) == "DanceEvent"), default=0)
+    f.in_gaps = sum(kind(e) == "DanceEvent" and any(a + offset + 1.0 < e.stream_s <= b + offset for _, a, b in quiet)
+                    for e in events)
+    return f
+
+
+def report(title: str, figures: list[Figures], n_songs: int) -> None:
+    """Print the figures of one or more replays (pooled over them)."""
+    def pooled(name: str) -> list:
+        return [x for f in figures for x in getattr(f, name)]
+
+    def total(name: str) -> int:
+        return sum(getattr(f, name) for f in figures)
+
+    n = n_songs * len(figures)
+    calls = pooled("calls")
+    latency = np.array(pooled("latency"))
+    heard = latency[np.isfinite(latency)]
+    ends = np.array(pooled("ends"))
+    errors = np.abs(pooled("start_error"))
+    print(f"\n{title}: {n} songs")
+    print(f"  calls per song: mean {np.mean(calls):.2f}, songs with more than one call {sum(c > 1 for c in calls)} "
+          f"({100 * sum(c > 1 for c in calls) / n:.0f}%), more than two {sum(c > 2 for c in calls)}; "
+          f"dance changed and changed back {total('changed_back')}")
+    print(f"  false song ends {total('false_ends')}; song counter at the end {[f.counter for f in figures]} "
+          f"(songs {n_songs}); new song after the crossfade {total('crossfade_new_song')}/{len(figures)}")
+    print(f"  first call = final call {total('first_is_final')}/{len(heard)}, = label {total('first_is_label')}/{len(heard)}; "
+          f"final = label {total('final_is_label')}/{len(heard)}, = offline classify {total('final_is_offline')}/{len(heard)}")
+    if len(heard):
+        print(f"  latency of the first named call: median {np.median(heard):.1f} s, 90th percentile "
+              f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; never named {int(np.sum(~np.isfinite(latency)))}; "
+              f"first call of any kind: median {np.median(pooled('first_event')):.1f} s, worst {max(pooled('first_event')):.1f} s")
+    print(f"  since_song_start_s minus the true time: median {np.median(errors) if len(errors) else float('nan'):.2f} s, "
+          f"worst {errors.max() if len(errors) else float('nan'):.2f} s")
+    detected = ends[ends <= 4.0]
+    print(f"  song ends with a silence event within 4 s: {len(detected)}/{len(ends)} (median {np.median(detected) if len(detected) else float('nan'):.1f} s, "
+          f"never {int(np.sum(~np.isfinite(ends)))}); calls during silence or talk {total('in_gaps')}")
+    print(f"  tempo events {total('tempo_events')}; waltzes ending in 3/4 {total('waltz_three')}/{total('waltzes')}, "
+          f"2/4 and 4/4 songs ending in 3 {total('four_called_three')}; CPU "
+          f"{1000 * np.mean([f.cpu_per_s for f in figures]):.1f} ms per second of audio")
+
+
+def realtime(classifier, samples: np.ndarray, seconds: float) -> None:
+    """Part 2: the set at real-time pace for `seconds`."""
+    from adapters.app import LiveAdapter
+    from adapters.config import config_from_dict
+    from adapters.sources import ArraySource
+
+    loops = int(np.ceil(seconds * SR / len(samples)))
+    adapter = LiveAdapter(config_from_dict({"console": {"enabled": False}}), classifier,
+                          source=ArraySource(np.tile(samples, loops), SR, "set", speed=1.0))
     wall, cpu = time.perf_counter(), cpu_seconds()
     adapter.start()
-    total = seconds if seconds is not None else len(samples) / SR
-    with tqdm(total=round(total), desc="real time" if speed else "replay", unit="s audio", file=sys.stderr) as bar:
+    with tqdm(total=round(seconds), desc="real time", unit="s audio", file=sys.stderr) as bar:
         while not adapter.engine.wait(0.5):
             heard = adapter.engine.status().stream_s
-            bar.update(max(0, min(round(total), round(heard)) - bar.n))
-            if seconds is not None and heard >= seconds:
+            bar.update(max(0, min(round(seconds), round(heard)) - bar.n))
+            if heard >= seconds:
                 break
     adapter.stop()
-    return adapter, time.perf_counter() - wall, cpu_seconds() - cpu
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    status = adapter.engine.status()
+    print(f"\nPart 2: {status.stream_s:.0f} s at real-time pace: CPU {100 * cpu / wall:.1f}% of one core "
+          f"(target < 15%); dropped audio {status.dropped_s:.2f} s in {status.overruns} overruns (target 0)")
+    print(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB resident at the end, peak "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target <= 350 MB after 10 minutes)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.environ.get("DANCECORE_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument("--data", default=os.environ.get("DANCECORE_DATA", str(REPO.parent / "shared" / "data")))
     parser.add_argument("--model", help="model file (default: the shipped default model)")
-    parser.add_argument("--songs", type=int, default=10, help="songs in the program (one per dance first)")
-    parser.add_argument("--excerpt-s", type=float, default=30.0, help="seconds of each song from 0:30 (0: whole songs)")
-    parser.add_argument("--gap-s", type=float, default=4.0, help="silence between songs, seconds")
-    parser.add_argument("--talk-s", type=float, default=8.0, help="talk in every other gap, seconds (0: none)")
+    parser.add_argument("--adapters", help="folder holding the adapters/ package to measure (default: this checkout's)")
+    parser.add_argument("--songs", type=int, default=0, help="songs in the set (0: every in-set song)")
+    parser.add_argument("--song-s", type=float, default=75.0, help="seconds from the start of each song")
+    parser.add_argument("--offsets", default="0,0.25,0.5,0.75", help="start offsets of the set, seconds, comma-separated")
     parser.add_argument("--hop", type=float, default=1.0, help="engine hop, seconds")
-    parser.add_argument("--min-confidence", type=float, help="tracker threshold (default: the model's)")
+    parser.add_argument("--verbose", action="store_true", help="print every event of the first replay")
     parser.add_argument("--realtime-s", type=float, default=120.0, help="length of the real-time part, seconds (0: skip)")
     args = parser.parse_args()
+
+    sys.path.insert(0, str(Path(args.adapters).resolve() if args.adapters else REPO))
+    import adapters
+    from dancecore.audio import Audio
+    from dancecore.classify import Classifier
+    from dancecore.model import load_model
 
     threadpool_limits(1)
     labels = Path(args.data) / "songs" / "labels.csv"
@@ -134,66 +312,31 @@ def main() -> int:
         sys.exit(f"bench_live: no songs at {labels}; set DANCECORE_DATA or --data")
     with open(labels, newline="") as f:
         rows = [r | {"path": str(labels.parent / r["path"])} for r in csv.DictReader(f) if r["kind"] == "in_set"]
-    by_dance = [next(r for r in rows if r["dance"] == d) for d in DANCE_IDS]
-    picked = (by_dance + [r for r in rows if r not in by_dance])[: args.songs]
-
+    random.Random(0).shuffle(rows)
+    rows = rows[: args.songs or len(rows)]
     classifier = Classifier(load_model(args.model, threads=1))
-    model = classifier.model
-    overrides = {"engine": {"hop_s": args.hop}, "tracker": {} if args.min_confidence is None else {"min_confidence": args.min_confidence}}
-    segments = build_program(picked, args.excerpt_s, args.gap_s, args.talk_s)
-    program = np.concatenate([s.samples for s in segments])
-    songs = [s for s in segments if s.kind == "song"]
-    print(f"model {model.name} ({model.arch}); {len(songs)} songs, {len(program) / SR / 60:.1f} min of program, "
-          f"hop {args.hop} s; threshold {args.min_confidence if args.min_confidence is not None else model.reject.min_top_probability}")
-
-    # offline reference: `dancecore classify` of each excerpt, and its CPU per second of audio
-    cpu = cpu_seconds()
-    offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result
+    samples, songs, quiet = build_set(rows, args.song_s)
+    offsets = [float(x) for x in args.offsets.split(",")]
+    print(f"adapters from {Path(adapters.__file__).parent}; model {classifier.model.name}; {len(songs)} songs of "
+          f"{args.song_s:.0f} s, set {len(samples) / SR / 60:.1f} min; offsets {offsets} s; hop {args.hop} s")
+    offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result.dance
                for s in tqdm(songs, desc="offline classify", unit="song", file=sys.stderr)]
-    offline_cpu_per_s = (cpu_seconds() - cpu) / sum(s.end_s - s.start_s for s in songs)
-
-    # part 1: as fast as possible
-    adapter, wall, cpu_used = run_adapter(classifier, overrides, program, speed=0, seconds=None)
-    events = [e for e in adapter.events if isinstance(e, DanceEvent)]
-    print(f"\nPart 1: replay {len(program) / SR:.0f} s of audio in {wall:.1f} s ({len(program) / SR / wall:.1f}x real time), "
-          f"live CPU {cpu_used / (len(program) / SR) * 1000:.1f} ms per audio second vs offline classify "
-          f"{offline_cpu_per_s * 1000:.1f} ms (ratio {cpu_used / (len(program) / SR) / offline_cpu_per_s:.1f})")
-    print(f"{'#':>2} {'label':<15}{'first s':>8}  {'first':<15}{'final':<15}{'offline':<15}{'sure':<5} agree")
-    firsts, finals, agree, comparable = [], [], 0, 0
-    for i, (song, result) in enumerate(zip(songs, offline)):
-        mine = [e for e in events if song.start_s <= e.stream_s <= song.end_s + 1.0]
-        first = mine[0] if mine else None
-        delay = first.stream_s - song.start_s if first else float("nan")
-        firsts.append(delay)
-        final = mine[-1].dance if mine else "-"
-        finals.append(final)
-        if not result.not_sure:
-            comparable += 1
-            agree += final == result.dance
-        print(f"{i + 1:>2} {song.label:<15}{delay:>8.1f}  {first.dance if first else '-':<15}{final:<15}{result.dance:<15}"
-              f"{'no' if result.not_sure else 'yes':<5} {'yes' if final == result.dance else 'no'}")
-    quiet = [s for s in segments if s.kind != "song"]
-    wrong = [e for e in events if any(q.start_s + 1.0 < e.stream_s <= q.end_s for q in quiet)]
-    talk_wrong = [e for e in wrong if any(q.kind == "talk" and q.start_s + 1.0 < e.stream_s <= q.end_s + 1.0 for q in quiet)]
-    missed = sum(np.isnan(firsts))
-    later = [d for d in firsts[1:] if not np.isnan(d)]
-    print(f"first song announced after {firsts[0]:.1f} s (target <= 8); next songs: max {max(later, default=float('nan')):.1f} s, "
-          f"median {np.median(later) if later else float('nan'):.1f} s (target <= 12); songs never announced: {missed}")
-    print(f"announcements during silence or talk: {len(wrong)} (during talk: {len(talk_wrong)}; target 0)")
-    print(f"agreement with offline classify where it is sure: {agree}/{comparable}; "
-          f"live final dance equals the label: {sum(f == s.label for f, s in zip(finals, songs))}/{len(songs)}")
-
-    # part 2: real time
+    figures = []
+    for offset in offsets:
+        program = np.concatenate([np.zeros(int(offset * SR), np.float32), samples])
+        events, cpu = replay(classifier, program, {"engine": {"hop_s": args.hop}})
+        f = measure(events, songs, quiet, offset, offline)
+        if args.verbose:
+            print(f"  # label{'':<9}offline{'':<8}then{'':<11}events: s after the song began, dance "
+                  "(? not sure, * tempo event, - silence), #song")
+            print("\n".join(f.rows))
+        f.cpu_per_s = cpu / (len(program) / SR)
+        figures.append(f)
+        report(f"Offset {offset} s", [f], len(songs))
+    if len(figures) > 1:
+        report("All offsets", figures, len(songs))
     if args.realtime_s > 0:
-        loops = int(np.ceil(args.realtime_s * SR / len(program)))
-        adapter, wall, cpu_used = run_adapter(classifier, overrides, np.tile(program, loops), speed=1.0,
-                                              seconds=args.realtime_s)
-        status = adapter.engine.status()
-        print(f"\nPart 2: {status.stream_s:.0f} s at real-time pace: CPU {100 * cpu_used / wall:.1f}% of one core "
-              f"(target < 25%); offline classify would need {100 * offline_cpu_per_s:.1f}% to keep up; "
-              f"dropped audio {status.dropped_s:.2f} s in {status.overruns} overruns (target 0)")
-        print(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB resident at the end, peak "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target <= 350 MB after 10 minutes)")
+        realtime(classifier, samples, args.realtime_s)
     return 0
 
 
