@@ -247,12 +247,13 @@ def test_a_waltz_is_called_in_three_and_its_tempo_follows_the_music(classifier: 
 def test_a_quiet_passage_keeps_its_song(classifier: Classifier, song_labels, dance: str, name: str,
                                         seconds: float) -> None:
     """Issue 17: a sparse stretch (many quiet frames) of a cha cha at 50-54 s and a smooth one of a waltz at
-    25-31 s each ended the song, and the same dance was called again as a new song."""
+    25-31 s each ended the song, and the same dance was called again as a new song. (The waltz's rubato
+    intro has no steady beat: a 'not sure' call may come before the dance is named.)"""
     needs_beat(classifier)
     events = play(classifier, song_audio(song_labels, dance, name, seconds))
     assert not [e for _, e in events if isinstance(e, SilenceEvent)]
     calls = [e for _, e in events if isinstance(e, DanceEvent)]
-    assert [(e.dance, e.song) for e in calls] == [(dance, 1)]
+    assert [(e.dance, e.song) for e in calls if not e.not_sure] == [(dance, 1)] and {e.song for e in calls} == {1}
 
 
 def test_a_wrong_first_call_is_revised_within_its_song(classifier: Classifier, song_labels) -> None:
