@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dancecore.dances import DANCE_IDS, resolve
+from dancecore.configfile import one_line, read_yaml
 from dancecore.errors import ConfigError
 
 
@@ -209,22 +209,14 @@ def config_from_dict(data: dict[str, Any] | None, origin: str = "configuration")
     try:
         return AdapterConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{origin}: {_one_line(exc)}") from None
+        raise ConfigError(f"{origin}: {one_line(exc, _known_options)}") from None
 
 
 def load_config(path: str | Path | None) -> AdapterConfig:
     """Read and validate a YAML file; None gives the defaults."""
     if path is None:
         return AdapterConfig()
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found; check the --config path")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}; fix the syntax") from None
+    data = read_yaml(path, "configuration file not found; check the --config path")
     return config_from_dict(data, str(path))
 
 
@@ -239,17 +231,10 @@ def with_overrides(config: AdapterConfig, overrides: dict[str, Any], origin: str
     return config_from_dict(merge(config.model_dump(by_alias=True), overrides), origin)
 
 
-def _one_line(exc: ValidationError) -> str:
-    """The first validation problem as `option.path: what is wrong`."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        section = _section_at(error["loc"][:-1])
-        known = ", ".join(section.model_fields) if section else ""
-        return f"{where}: unknown option" + (f"; known here: {known}" if known else "")
-    message = error["msg"].removeprefix("Value error, ")
-    got = repr(error.get("input"))
-    return f"{where}: {message} (got {got if len(got) <= 60 else got[:57] + '...'})"
+def _known_options(location: tuple) -> list[str]:
+    """Options of the section at `location` (empty when there is none)."""
+    section = _section_at(location)
+    return list(section.model_fields) if section else []
 
 
 def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -9,10 +9,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dancecore.dances import DANCE_IDS
+from dancecore.configfile import one_line, read_yaml
 from dancecore.errors import ConfigError
 from dancecore.rhythm.data import data_root
 
@@ -353,17 +353,6 @@ def _check_training(recipe: Recipe) -> None:
         rhythm_members(recipe.rhythm.train)
 
 
-def _one_line(exc: ValidationError) -> str:
-    """The first validation problem as `section.option: what is wrong`."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"{where}: unknown option"
-    message = error["msg"].removeprefix("Value error, ")
-    got = repr(error.get("input"))
-    return f"{where}: {message} (got {got if len(got) <= 60 else got[:57] + '...'})"
-
-
 def recipe_from_dict(data: Any, origin: str = "recipe") -> Recipe:
     """Validate a dict (parsed YAML) into a Recipe; ConfigError with one line naming the option."""
     if not isinstance(data, dict):
@@ -371,7 +360,7 @@ def recipe_from_dict(data: Any, origin: str = "recipe") -> Recipe:
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{origin}: {_one_line(exc)}") from None
+        raise ConfigError(f"{origin}: {one_line(exc)}") from None
     try:
         _check_dances(recipe)
         _check_training(recipe)
@@ -382,14 +371,5 @@ def recipe_from_dict(data: Any, origin: str = "recipe") -> Recipe:
 
 def load_recipe(path: str | Path) -> Recipe:
     """Read and validate a recipe YAML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: recipe not found; give the path of a build recipe such as "
-                          "configs/default_model.yaml")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}; fix the syntax") from None
+    data = read_yaml(path, "recipe not found; give the path of a build recipe such as configs/default_model.yaml")
     return recipe_from_dict(data, str(path))

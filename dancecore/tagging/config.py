@@ -12,11 +12,11 @@ import string
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from mutagen.id3 import Frames, TextFrame
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from dancecore.dances import BY_ID, resolve
+from dancecore.configfile import one_line, read_yaml
 from dancecore.errors import ConfigError
 
 # Names a value template may use, with an example of each (used to check templates on load).
@@ -172,33 +172,12 @@ def config_from_dict(data: Any, origin: str = "configuration") -> TagConfig:
     try:
         return TagConfig.model_validate({**data, "fields": {**DEFAULT_FIELDS, **merged}})
     except ValidationError as exc:
-        raise ConfigError(f"{origin}: {_one_line(exc)}") from None
+        raise ConfigError(f"{origin}: {one_line(exc)}") from None
 
 
 def load_config(path: str | Path | None) -> TagConfig:
     """Read and validate a YAML file; None gives the defaults."""
     if path is None:
         return TagConfig()
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found; check the --config path")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}; fix the syntax") from None
+    data = read_yaml(path, "configuration file not found; check the --config path")
     return config_from_dict(data, str(path))
-
-
-def _one_line(exc: ValidationError) -> str:
-    """The first validation problem as `option.path: what is wrong`."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "extra_forbidden":
-        return f"{where}: unknown option"
-    message = error["msg"].removeprefix("Value error, ")
-    if not error["loc"]:  # a check across options: the message names them
-        return message
-    got = repr(error.get("input"))
-    return f"{where}: {message} (got {got if len(got) <= 60 else got[:57] + '...'})"

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from dancecore.architectures import DEFAULT_ARCH, available_archs
 from dancecore.augment import AugmentSettings
 from dancecore.audio import DEFAULT_MAX_DURATION_S
+from dancecore.configfile import read_yaml
 from dancecore.errors import ConfigError
 from dancecore.features import FeatureSettings
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
@@ -153,13 +153,7 @@ def load_config(path: str | Path | None) -> TrainConfig:
     """Read a YAML training config; None gives the defaults (the thesis protocol)."""
     if path is None:
         return TrainConfig()
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found; check the --config path")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    values = read_yaml(path, "config file not found; check the --config path") or {}
     return config_from_dict(values, str(path))
 
 
