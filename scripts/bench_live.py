@@ -18,7 +18,7 @@ the process's memory at the end and at its peak. Targets: under 15% of one core,
 at most 350 MB after 10 minutes (`--realtime-s 600`).
 
     .venv/bin/python scripts/bench_live.py                          # 4 offsets, 2 minutes real time
-    .venv/bin/python scripts/bench_live.py --offsets 0 --realtime-s 600
+    .venv/bin/python scripts/bench_live.py --offsets '' --realtime-s 600      # the 10-minute run alone
     .venv/bin/python scripts/bench_live.py --adapters /tmp/old      # another version's adapters/ package
 """
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Figures:
     """What one replay measured, per song where it is a list."""
 
     calls: list[int] = field(default_factory=list)
+    revisions: list[int] = field(default_factory=list)
     changed_back: int = 0
     false_ends: int = 0
     counter: int = 0
@@ -182,6 +183,7 @@ def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float
         calls = [e for e in mine if kind(e) == "DanceEvent"]
         named = [e for e in calls if not e.result.not_sure]
         f.calls.append(len(calls))
+        f.revisions.append(sum(e.revised for e in calls))
         dances = [e.dance for e in named]
         changes = [d for k, d in enumerate(dances) if k == 0 or d != dances[k - 1]]
         f.changed_back += len(changes) != len(set(changes))
@@ -235,13 +237,15 @@ def report(title: str, figures: list[Figures], n_songs: int) -> None:
 
     n = n_songs * len(figures)
     calls = pooled("calls")
+    revisions = pooled("revisions")
     latency = np.array(pooled("latency"))
     heard = latency[np.isfinite(latency)]
     ends = np.array(pooled("ends"))
     errors = np.abs(pooled("start_error"))
     print(f"\n{title}: {n} songs")
     print(f"  calls per song: mean {np.mean(calls):.2f}, songs with more than one call {sum(c > 1 for c in calls)} "
-          f"({100 * sum(c > 1 for c in calls) / n:.0f}%), more than two {sum(c > 2 for c in calls)}; "
+          f"({100 * sum(c > 1 for c in calls) / n:.0f}%), more than two {sum(c > 2 for c in calls)}; songs revised "
+          f"{sum(r > 0 for r in revisions)}, more than once {sum(r > 1 for r in revisions)}; "
           f"dance changed and changed back {total('changed_back')}")
     print(f"  false song ends {total('false_ends')}; song counter at the end {[f.counter for f in figures]} "
           f"(songs {n_songs}); new song after the crossfade {total('crossfade_new_song')}/{len(figures)}")
@@ -294,7 +298,8 @@ def main() -> int:
     parser.add_argument("--adapters", help="folder holding the adapters/ package to measure (default: this checkout's)")
     parser.add_argument("--songs", type=int, default=0, help="songs in the set (0: every in-set song)")
     parser.add_argument("--song-s", type=float, default=75.0, help="seconds from the start of each song")
-    parser.add_argument("--offsets", default="0,0.25,0.5,0.75", help="start offsets of the set, seconds, comma-separated")
+    parser.add_argument("--offsets", default="0,0.25,0.5,0.75",
+                        help="start offsets of the set, seconds, comma-separated ('': no replay)")
     parser.add_argument("--hop", type=float, default=1.0, help="engine hop, seconds")
     parser.add_argument("--verbose", action="store_true", help="print every event of the first replay")
     parser.add_argument("--realtime-s", type=float, default=120.0, help="length of the real-time part, seconds (0: skip)")
@@ -316,11 +321,11 @@ def main() -> int:
     rows = rows[: args.songs or len(rows)]
     classifier = Classifier(load_model(args.model, threads=1))
     samples, songs, quiet = build_set(rows, args.song_s)
-    offsets = [float(x) for x in args.offsets.split(",")]
+    offsets = [float(x) for x in args.offsets.split(",") if x.strip()]
     print(f"adapters from {Path(adapters.__file__).parent}; model {classifier.model.name}; {len(songs)} songs of "
           f"{args.song_s:.0f} s, set {len(samples) / SR / 60:.1f} min; offsets {offsets} s; hop {args.hop} s")
     offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result.dance
-               for s in tqdm(songs, desc="offline classify", unit="song", file=sys.stderr)]
+               for s in tqdm(songs, desc="offline classify", unit="song", file=sys.stderr)] if offsets else []
     figures = []
     for offset in offsets:
         program = np.concatenate([np.zeros(int(offset * SR), np.float32), samples])

@@ -179,24 +179,24 @@ def test_other_social_dances_render_at_their_tempo(tmp_path, monkeypatch):
         assert 0.9 * lo <= float(r["bpm"]) <= 1.1 * hi, r
 
 
-def test_swap_rendered_clips_replaces_one_dance(tmp_path):
-    """scripts/swap_rendered_clips.py keeps the other dances' rows and takes the re-rendered dance's rows,
-    with paths relative to the output file."""
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_training_manifest_swaps_in_a_rerendered_dance(tmp_path):
+    """The build's training manifest keeps the other dances' first clips and takes the re-rendered dance's rows,
+    with paths relative to the manifest (the shipped recipe's cha cha swap)."""
+    from dancecore.build.recipe import TrainingManifest
+    from dancecore.build.render import write_manifest
 
-    (tmp_path / "runs" / "new").mkdir(parents=True)
-    base = tmp_path / "runs" / "train.csv"
-    base.write_text("path,dance,group\nsynth/a.flac,cha_cha_cha,g1\nsynth/b.flac,jive,g2\n")
-    new = tmp_path / "runs" / "new" / "manifest.csv"
-    new.write_text("path,dance,group,bpm\ncha_cha_cha/c.flac,cha_cha_cha,g3,124\n")
+    (tmp_path / "synth").mkdir()
+    (tmp_path / "synth_cha").mkdir()
+    (tmp_path / "synth" / "manifest.csv").write_text(
+        "path,dance,group\na.flac,cha_cha_cha,g1\nb.flac,jive,g2\nc.flac,jive,g3\n")
+    (tmp_path / "synth_cha" / "manifest.csv").write_text("path,dance,group,bpm\nd.flac,cha_cha_cha,g4,124\n")
     out = tmp_path / "runs" / "v2.csv"
-    script = Path(__file__).resolve().parents[1] / "scripts" / "swap_rendered_clips.py"
-    subprocess.run([sys.executable, str(script), "--base", str(base), "--replace", str(new), "--out", str(out)],
-                   check=True, capture_output=True)
+    spec = TrainingManifest(file="v2.csv", set="synth", per_dance=1, swap_in=["synth_cha"])
+    counts = write_manifest(spec, {"synth": tmp_path / "synth", "synth_cha": tmp_path / "synth_cha"}, out)
     rows = list(csv.DictReader(out.open()))
-    assert [(r["path"], r["dance"]) for r in rows] == [("synth/b.flac", "jive"), ("new/cha_cha_cha/c.flac", "cha_cha_cha")]
+    assert [(r["path"], r["dance"]) for r in rows] == [("../synth/b.flac", "jive"),
+                                                       ("../synth_cha/d.flac", "cha_cha_cha")]
+    assert counts == {"jive": 1, "cha_cha_cha": 1}
 
 
 def test_sung_note_is_at_the_note_pitch_with_vibrato():
