@@ -85,7 +85,7 @@ class TrackerConfig(_Section):
                                 "than this share; also the tolerance of 'the same beat', 0.04 = 4%")
     change_windows: int = Field(6, ge=2, description="windows in a row each naming another dance: the song's evidence "
                                 "starts again there (a revision), or with another beat a new song begins")
-    new_song_after_s: float = Field(40.0, ge=0, description="a change of dance without a gap is a new song only after "
+    new_song_after_s: float = Field(30.0, ge=0, description="a change of dance without a gap is a new song only after "
                                     "this much of the song, seconds (before: the first call was wrong)")
     revise_margin: float = Field(0.1, ge=0, le=1, description="lead over the called dance to revise it")
 

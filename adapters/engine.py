@@ -22,7 +22,7 @@ from adapters.config import EngineConfig
 from adapters.events import Event
 from adapters.ring import RingBuffer
 from adapters.sources import Source
-from adapters.tracker import Observation, Tracker, same_beat
+from adapters.tracker import LEVEL_TOLERANCE, Observation, Tracker, same_beat
 from dancecore.beat.decode import RhythmFacts, decode
 from dancecore.beat.features import FPS as BEAT_FPS
 from dancecore.beat.features import SAMPLE_RATE as BEAT_RATE
@@ -32,7 +32,6 @@ from dancecore.tempo import Tempo, tempo_of_onsets
 
 log = logging.getLogger(__name__)
 
-LEVEL_TOLERANCE = 0.1  # a short span's tempo within 10% of the song's (octaves allowed) is at the song's metrical level
 ONSET_SETTLE_S = 0.5   # the song's onset tempo skips its first half second: the step from silence into the music
                        # is one onset far above the others, which alone would hide the beat's periodicity
 QUIET_FRACTION = 0.5   # a frame is "quiet" below this share of the recent mean RMS (Scheirer & Slaney 1997)

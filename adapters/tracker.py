@@ -11,22 +11,27 @@ Per window (one per hop; thresholds in TrackerConfig):
   gap inside a window (a gap shorter than whole hops, seen once the sound is back). A silent hop is skipped.
 - **Music that stopped** ends a song: `talk_gap_s` of hops that sound like talk (many quiet frames and
   little beat clarity) or, once the song is called, are `level_drop_db` quieter than the song so far,
-  unless the beat network still hears the song's beat (steady, at its tempo). Nothing else ends a song: a quiet, smooth or beat-less
-  stretch inside a song (a breakdown, a soft verse) keeps it and its dance.
+  unless the beat network still hears the song's beat (steady, at its tempo). Nothing else ends a song:
+  a quiet, smooth or beat-less stretch inside a song (a breakdown, a soft verse) keeps it and its dance.
 - **Doubtful** windows (talk-like, steady sound such as a fan or hum, no beat clarity, unless the beat
   network hears a steady beat) are not evidence; they never restart the song.
 - **First call**: once the song has `min_windows` windows and its decision has named the same dance,
   sure, for `stable_windows` windows in a row (held while the beat network hears, with at least
   `meter_hold_confidence`, another meter than the dance's). After `unsure_after_s` of music the decision
   is called as it stands, sure or "not sure".
-- **Revision** (same song, `revised`): the decision names another dance, sure, ahead of the called one by
-  `revise_margin`, for `stable_windows` windows in a row (twice as many to go back to a dance already
-  called for this song).
-- **New song without a gap** (a crossfade): `change_windows` windows in a row each naming another
-  confident dance, after `change_windows` windows that named the called one, and the beat network hears
-  another tempo or meter than before the change (without a beat network the change of dance alone).
-- **Tempo and meter follow the song**: a TempoEvent when the decision's tempo moves by more than
-  `tempo_change` or its meter changes (to one heard with confidence 0.8), for two windows in a row.
+- **Revision** (same song): the decision names another dance, sure, ahead of the called one by
+  `revise_margin`, for `stable_windows` windows in a row (twice as many to go back to a dance named
+  earlier for this song), or a "not sure" call becomes sure for as many windows.
+- **A change of dance**: `change_windows` windows in a row each naming another dance confidently
+  (twice as many to go back). Within `new_song_after_s` of the song's start the first call was wrong:
+  the song's evidence starts again at the change and the call is revised at once. Later it is a new song
+  (a crossfade) when the called dance had been named by `change_windows` windows and the beat network
+  hears another tempo or meter than before the change (without a beat network: the change alone);
+  otherwise the song's decision over all its windows goes on deciding.
+- **Tempo and meter follow the song**: a TempoEvent when the decision's meter changes (to one heard with
+  confidence 0.8) or its tempo moves by more than `tempo_change` from the last one sent, for two windows
+  in a row; a move to another metrical level (2:3, 3:4) or a small drift (over a quarter of
+  `tempo_change`) once it held ten windows.
 """
 from __future__ import annotations
 
@@ -45,8 +50,9 @@ from dancecore.song import SongDecision, SongEvidence
 from dancecore.tempo import Tempo
 
 TEMPO_HOLD_HOPS = 2          # a tempo or meter change is reported once it held for this many windows
-TEMPO_SETTLE_HOPS = 10       # a smaller tempo move (a quarter of tempo_change) once it held this long: after a
-                             # change the tempo of the latest beat_tempo_s settles over several seconds
+TEMPO_SETTLE_HOPS = 10       # a smaller tempo move (a quarter of tempo_change), or one to another metrical level,
+                             # once it held this long: after a change the tempo settles over several seconds
+LEVEL_TOLERANCE = 0.1        # tempi within 10% of each other (octaves apart allowed) are at the same metrical level
 METER_EVENT_CONFIDENCE = 0.8  # a change of meter is reported once the new one is this sure: the beat network's
                               # P(3) over a minute of a song may wander across 0.5 and back (a tango at 0.2-0.75)
 
@@ -326,7 +332,11 @@ class Tracker:
             off = 0.0 if before.tempo_bpm == decision.tempo_bpm else 1.0
         self._tempo_moves = self._tempo_moves + 1 if meter_moved or off > self.config.tempo_change else 0
         self._tempo_drift = self._tempo_drift + 1 if off > self.config.tempo_change / 4 else 0
-        if self._tempo_moves < TEMPO_HOLD_HOPS and self._tempo_drift < TEMPO_SETTLE_HOPS:
+        # another metrical level (2:3, 3:4 of the last tempo sent) is how the beat network's reading wavers
+        # between levels of the same music: it must hold as long as a small drift
+        level = same_beat(decision.tempo_bpm, before.tempo_bpm, LEVEL_TOLERANCE)
+        hold = TEMPO_HOLD_HOPS if level or meter_moved else TEMPO_SETTLE_HOPS
+        if self._tempo_moves < hold and self._tempo_drift < TEMPO_SETTLE_HOPS:
             return []
         self._tempo_moves = self._tempo_drift = 0
         since = obs.t_s - self._start_s

@@ -254,7 +254,8 @@ def report(title: str, figures: list[Figures], n_songs: int) -> None:
     if len(heard):
         print(f"  latency of the first named call: median {np.median(heard):.1f} s, 90th percentile "
               f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; never named {int(np.sum(~np.isfinite(latency)))}; "
-              f"first call of any kind: median {np.median(pooled('first_event')):.1f} s, worst {max(pooled('first_event')):.1f} s")
+              f"first call of any kind: median {np.median(pooled('first_event')):.1f} s, 90th percentile "
+              f"{np.percentile(pooled('first_event'), 90):.1f} s, worst {max(pooled('first_event')):.1f} s")
     print(f"  since_song_start_s minus the true time: median {np.median(errors) if len(errors) else float('nan'):.2f} s, "
           f"worst {errors.max() if len(errors) else float('nan'):.2f} s")
     detected = ends[ends <= 4.0]
