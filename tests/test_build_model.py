@@ -212,9 +212,10 @@ def test_second_run_reuses_every_step_and_a_changed_rule_redoes_only_what_follow
 def test_model_card_has_the_hand_written_card_s_sections(build: dict) -> None:
     """The generated card: under 200 lines, the sections of docs/MODEL.md, the chosen settings and figures."""
     card = (build["work"] / "MODEL.md").read_text()
-    headings = [line for line in card.splitlines() if line.startswith(("## ", "### "))]
-    written = [line for line in (REPO / "docs" / "MODEL.md").read_text().splitlines() if line.startswith(("## ", "### "))]
-    assert headings == written
+    def headings(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith(("## ", "### "))]
+
+    assert headings(card) == headings((REPO / "docs" / "MODEL.md").read_text())
     assert len(card.splitlines()) < 200 and "$" not in card and "<!--" not in card
     assert "CNN exponent 1.0, rhythm exponent 0.5" in card and "24/29 = 82.8% (65.5%-92.4%)" in card
 
@@ -230,8 +231,8 @@ def test_command_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys: py
 
     assert main(["build-model", str(RECIPE), "--until", "polish"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "dancecore: error: unknown step 'polish'; steps: render, noise, cnn, rhythm, beat, networks, scores, select, "
-        "non_music, model, card"]
+        "dancecore: error: unknown step 'polish'; steps: render, noise, cnn, rhythm, rhythm_cv, beat, networks, "
+        "scores, select, non_music, model, card"]
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else find_spec(name, *a))
     assert main(["build-model", str(RECIPE)]) == 2

@@ -3,7 +3,8 @@
   render      rendered training audio and training manifests          (only when the CNN is trained)
   noise       noise recordings for the CNN's training crops            (only when the CNN is trained)
   cnn         the CNN, reused from a model file or trained             -> cnn/cnn.dcmodel
-  rhythm      the rhythm branch, reused or trained (cross-validated)   -> rhythm/rhythm.dcmodel
+  rhythm      the rhythm branch, reused or trained                     -> rhythm/rhythm.dcmodel
+  rhythm_cv   the recipe's rhythm members cross-validated              -> rhythm/cross_validation.json (when asked)
   beat        the beat/downbeat network, reused or converted (BeatNet) -> beat/beat.dcmodel (when the recipe has one)
   networks    the networks in one model file, nothing chosen yet       -> networks.dcmodel
   scores      the validation songs through the networks                -> scores/scores.npz
@@ -29,7 +30,8 @@ from dancecore.build.steps import Runner, Step
 from dancecore.errors import ConfigError
 from dancecore.modelfile import read_archive
 
-STEPS = ("render", "noise", "cnn", "rhythm", "beat", "networks", "scores", "select", "non_music", "model", "card")
+STEPS = ("render", "noise", "cnn", "rhythm", "rhythm_cv", "beat", "networks", "scores", "select", "non_music", "model",
+         "card")
 
 
 class Build:
@@ -42,6 +44,7 @@ class Build:
         self.out = out or work / f"{recipe.model.name}.dcmodel"
         self.cnn_file = work / "cnn" / "cnn.dcmodel"
         self.rhythm_file = work / "rhythm" / "rhythm.dcmodel"
+        self.rhythm_cv_file = work / "rhythm" / "cross_validation.json"
         self.beat_file = work / "beat" / "beat.dcmodel"
         self.networks_file = work / "networks.dcmodel"
         self.scores_file = work / "scores" / "scores.npz"
@@ -97,23 +100,34 @@ class Build:
 
     def rhythm(self) -> Step:
         step = self.recipe.rhythm
-        features = self.path(step.train.features) if step.train else None
-        settings = {"use": step.use, "cross_validate": step.cross_validate,
-                    "train": step.train.model_dump() if step.use == "train" or step.cross_validate else None}
-        measured = [features] if settings["train"] else []
         if step.use == "reuse":
             from dancecore.build.rhythm import reuse_rhythm
 
             source = self.path(step.reuse)
-            training = step.train if step.cross_validate else None
-            return Step("rhythm", f"take the rhythm branch from {source.name}"
-                        + (" and cross-validate its recipe" if training else ""), settings, [source, *measured],
-                        [self.rhythm_file], lambda key: reuse_rhythm(source, self.rhythm_file, training, features))
+            return Step("rhythm", f"take the rhythm branch from {source.name}", {"use": "reuse"}, [source],
+                        [self.rhythm_file], lambda key: reuse_rhythm(source, self.rhythm_file))
         from dancecore.build.rhythm import train_rhythm
 
-        return Step("rhythm", f"train the rhythm branch ({len(step.train.members)} members)", settings, measured,
-                    [self.rhythm_file], lambda key: train_rhythm(step.train, features, self.rhythm_file,
-                                                                 step.cross_validate))
+        features = self.path(step.train.features)
+        return Step("rhythm", f"train the rhythm branch ({len(step.train.members)} members)",
+                    {"use": "train", "train": step.train.model_dump()}, [features], [self.rhythm_file],
+                    lambda key: train_rhythm(step.train, features, self.rhythm_file))
+
+    def rhythm_cv(self) -> Step | None:
+        step = self.recipe.rhythm
+        if not step.cross_validate:
+            return None
+        features = self.path(step.train.features)
+
+        def make(key: str) -> dict[str, Any]:
+            from dancecore.build.rhythm import cross_validation
+
+            report = cross_validation(step.train, features)
+            self.rhythm_cv_file.write_text(json.dumps(report, indent=1) + "\n")
+            return {"cross_validation": report}
+
+        return Step("rhythm_cv", f"cross-validate the rhythm members ({step.train.folds} folds)",
+                    step.train.model_dump(), [features], [self.rhythm_cv_file], make)
 
     def beat(self) -> Step | None:
         step = self.recipe.beat
@@ -221,7 +235,11 @@ class Build:
         return model
 
     def model(self, runner: Runner) -> Step:
-        inputs = [self.networks_file, self.selection_file] + ([self.non_music_file] if self.recipe.non_music else [])
+        # the network files too: what they record (the CNN's training, the rhythm branch's cross-validation) goes in
+        optional = [(self.rhythm_cv_file, self.recipe.rhythm.cross_validate), (self.beat_file, self.recipe.beat),
+                    (self.non_music_file, self.recipe.non_music)]
+        inputs = [self.cnn_file, self.rhythm_file, self.networks_file, self.selection_file,
+                  *(path for path, wanted in optional if wanted)]
 
         def make(key: str) -> dict[str, Any]:
             from dancecore.training.checkpoint import git_commit
@@ -237,12 +255,13 @@ class Build:
                             "steps": {name: record.provenance() for name, record in runner.records.items()},
                             "cnn": facts["cnn"]["training"]},
                 metrics={"validation": chosen["metrics"], "non_music": facts.get("non_music"),
-                         "rhythm_cv": facts["rhythm"]["cross_validation"],
+                         "rhythm_cv": facts.get("rhythm_cv", facts["rhythm"])["cross_validation"],
                          "cnn_training": facts["cnn"].get("stages")})
             archive.save(self.out)
             return {"file": runner.label(self.out), "bytes": self.out.stat().st_size}
 
-        return Step("model", f"write {self.out}", {"out": str(self.out)}, inputs, [self.out], make)
+        return Step("model", f"write {self.out}", {"out": str(self.out), "recipe": self.recipe.model_dump()}, inputs,
+                    [self.out], make)
 
     def card(self) -> Step:
         template = self.path(self.recipe.card.template)

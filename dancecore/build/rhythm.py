@@ -1,7 +1,7 @@
-"""The rhythm branch: taken from a model file, or trained on the Extended Ballroom features. Either way the
-step writes a model archive holding the branch's members alone (rhythm.dcmodel) and reports the
-cross-validation figures of the recipe's members: measured now when the recipe asks, else those the reused
-file records (None when it records none)."""
+"""The rhythm branch: taken from a model file, or trained on the Extended Ballroom features; either way a
+model archive holding the branch's members alone (rhythm.dcmodel). Its figures: the recipe's members
+cross-validated (a step of its own, as it does not depend on where the members come from), or those the
+reused file records."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,44 +25,37 @@ def rhythm_rows(features: Path):
     return RhythmRows(odf, pedf, data.y, data.bpm, song_groups(data.meta))
 
 
-def cross_validation(training: RhythmTraining, features: Path, final: bool) -> tuple[dict, list]:
-    """The members' cross-validation figures (recall by class name) and, when `final`, the members trained on
-    every row."""
+def cross_validation(training: RhythmTraining, features: Path) -> dict[str, Any]:
+    """The members' grouped cross-validation figures (recall by class name)."""
     from dancecore.rhythm.training import cross_validate
 
-    report, nets = cross_validate(rhythm_rows(features), rhythm_members(training), training.folds, training.workers,
-                                  final=final)
+    report, _ = cross_validate(rhythm_rows(features), rhythm_members(training), training.folds, training.workers,
+                               final=False)
     report["ten_dance"]["recall"] = dict(zip(CLASSES, report["ten_dance"]["recall"]))
-    return report, nets
+    return report
 
 
-def reuse_rhythm(source: Path, out: Path, training: RhythmTraining | None = None,
-                 features: Path | None = None) -> dict[str, Any]:
-    """Write the rhythm members of model file `source` (graphs and weights unchanged) as `out`; with `training`,
-    cross-validate its members on `features` for the figures, else carry the file's own."""
+def reuse_rhythm(source: Path, out: Path) -> dict[str, Any]:
+    """Write the rhythm members of model file `source` (graphs and weights unchanged) as `out`; facts: the
+    cross-validation figures the file records (None when it records none)."""
     part = take(source, "rhythm")
     cv = (part.meta.get("metrics") or {}).get("rhythm_cv")
-    if training is not None:
-        cv, _ = cross_validation(training, features, final=False)
-    part.meta.update(provenance={}, metrics={"rhythm_cv": cv} if cv else {}, attributions=[])
+    part.meta.update(provenance={}, metrics={}, attributions=[])
     part.save(out)
     return {"reused_from": part.meta.get("name"), "members": len(part.meta["networks"]), "cross_validation": cv}
 
 
-def train_rhythm(training: RhythmTraining, features: Path, out: Path, cross_validate: bool) -> dict[str, Any]:
-    """Train the members on every row (cross-validated first when `cross_validate`) and write them as `out`."""
+def train_rhythm(training: RhythmTraining, features: Path, out: Path) -> dict[str, Any]:
+    """Train the members on every row and write them as `out`."""
     from dancecore.fusion import FusionSettings
     from dancecore.rhythm.training import FINAL, train_members
     from dancecore.training.torch_model import TorchModel, rhythm_net
 
-    if cross_validate:
-        report, nets = cross_validation(training, features, final=True)
-    else:
-        members = rhythm_members(training)
-        trained = train_members(rhythm_rows(features), members, [(FINAL, j) for j in range(len(members))], [],
-                                training.workers)
-        report, nets = None, [trained[FINAL, j] for j in range(len(members))]
-    branch = TorchModel(name="rhythm", fusion=FusionSettings(), metrics={"rhythm_cv": report} if report else {},
+    members = rhythm_members(training)
+    trained = train_members(rhythm_rows(features), members, [(FINAL, j) for j in range(len(members))], [],
+                            training.workers)
+    nets = [trained[FINAL, j] for j in range(len(members))]
+    branch = TorchModel(name="rhythm", fusion=FusionSettings(),
                         networks={f"rhythm_{i}": rhythm_net(n) for i, n in enumerate(nets)})
     branch.export(out)
-    return {"members": len(nets), "cross_validation": report}
+    return {"members": len(nets), "cross_validation": None}

@@ -1,5 +1,6 @@
-"""`dancecore build-model RECIPE.yaml`: rebuild a model file step by step (render, noise, CNN, rhythm branch,
-beat network, validation scores, fusion and thresholds, non-music check, model file, model card), resumably."""
+"""`dancecore build-model RECIPE.yaml`: rebuild a model file step by step (render, noise, CNN, rhythm branch and
+its cross-validation, beat network, validation scores, fusion and thresholds, non-music check, model file, model
+card), resumably."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ DESCRIPTION = (
     "Rebuild a model file from a recipe (configs/default_model.yaml: the shipped model). Every step keeps its "
     "outputs in the work folder and is skipped when its settings and inputs are unchanged, so an interrupted or "
     "edited build redoes only what it must. Needs the train extra (PyTorch).")
-STEP_HELP = "render, noise, cnn, rhythm, beat, networks, scores, select, non_music, model, card"
+STEP_HELP = "render, noise, cnn, rhythm, rhythm_cv, beat, networks, scores, select, non_music, model, card"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
