@@ -124,11 +124,13 @@ def test_files_that_are_not_dancecore_models(tmp_path: Path, case: str, match: s
 def test_the_shipped_file_describes_its_networks(model_path: Path) -> None:
     meta = read_archive(model_path).meta
     assert meta["format"] == FORMAT and meta["format_version"] == FORMAT_VERSION
-    assert meta["networks"]["cnn"]["settings"]["arch"] == meta["provenance"]["config"]["arch"]
+    assert meta["networks"]["cnn"]["settings"]["arch"] == meta["provenance"]["cnn"]["config"]["arch"]
     assert {"width", "dropout", "n_classes"} <= set(meta["networks"]["cnn"]["settings"])
     for name, spec in meta["networks"].items():
         assert spec["file"] == f"{name}.onnx" and spec["weights"] == f"weights/{name}.npz"
-    assert meta["fusion"] and meta["reject"]["max_other_probability"] < 1 and meta["metrics"]["val_song_accuracy"]
+    assert meta["fusion"] and meta["reject"]["max_other_probability"] < 1
+    assert meta["metrics"]["validation"]["top1"]["n"] == 29 and meta["metrics"]["validation"]["leave_one_song_out"]
+    assert meta["provenance"]["build"]["recipe_file"] == "configs/default_model.yaml"
 
 
 def test_export_and_back(tmp_path: Path) -> None:
