@@ -9,7 +9,7 @@ import pytest
 
 from beat_graph import beat_graph
 from dancecore.audio import load_audio
-from dancecore.beat.decode import RhythmFacts, decode
+from dancecore.beat.decode import RhythmFacts, _tempo, decode
 from dancecore.beat.runtime import BeatNetwork
 
 
@@ -43,6 +43,11 @@ def test_nothing_to_hear_gives_no_tempo_and_an_undecided_meter() -> None:
     facts = decode(silent)
     assert facts == RhythmFacts(0.0, 0.0, 4, 0.5, 0.0, (), ())
     assert decode(np.zeros((0, 3))).bpm == 0.0
+
+
+def test_beats_without_a_steady_gap_give_no_tempo() -> None:
+    """Gaps of 20 and 26 frames: neither is within 10% of their median, so no tempo (it was NaN, live too)."""
+    assert _tempo(np.array([0, 20, 46]), np.ones(3, bool), 50.0, 60) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("bad", [np.zeros((10, 2)), np.zeros(30)])

@@ -210,6 +210,8 @@ def _tempo(peaks: np.ndarray, clear: np.ndarray, fps: float, span: int) -> tuple
     gaps = np.diff(peaks).astype(float)
     median = float(np.median(gaps))
     steady = np.abs(gaps - median) <= STEADY * median
+    if not steady.any():                    # two or four gaps around a median none of them is near: no tempo
+        return 0.0, 0.0
     covered = gaps[steady & clear[1:] & clear[:-1]].sum()
     return 60.0 * fps / float(gaps[steady].mean()), float(min(1.0, covered / span))
 
