@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
+import itertools
 import os
 import random
 import resource
@@ -107,7 +109,8 @@ def speech(seconds: float) -> np.ndarray:
     return talk * np.float32(0.5 / max(1e-6, float(np.abs(talk).max())))
 
 
-def build_set(rows: list[dict[str, str]], song_s: float) -> tuple[np.ndarray, list[Song], list[tuple[str, float, float]]]:
+def build_set(rows: list[dict[str, str]], song_s: float
+              ) -> tuple[np.ndarray, list[Song], list[tuple[str, float, float]]]:
     """The set's samples, its songs and its stretches without music (kind, start_s, end_s)."""
     from dancecore.audio import load_audio
 
@@ -143,7 +146,7 @@ def build_set(rows: list[dict[str, str]], song_s: float) -> tuple[np.ndarray, li
             quiet.append((kind, t, t + len(piece) / SR))
             parts.append(piece)
             t += len(piece) / SR
-    for song, after in zip(songs, songs[1:]):
+    for song, after in itertools.pairwise(songs):
         song.region_end_s = song.region_end_s or after.start_s
     songs[-1].region_end_s = t
     return np.concatenate(parts), songs, quiet
@@ -188,7 +191,8 @@ def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float
         changes = [d for k, d in enumerate(dances) if k == 0 or d != dances[k - 1]]
         f.changed_back += len(changes) != len(set(changes))
         false_ends = [e for k, e in enumerate(calls) if k and e.song != calls[k - 1].song]   # a new song inside
-        false_ends += [e for e in mine if kind(e) == "SilenceEvent" and calls and calls[0].stream_s < e.stream_s < end - 0.5]
+        false_ends += [e for e in mine if kind(e) == "SilenceEvent" and calls
+                       and calls[0].stream_s < e.stream_s < end - 0.5]
         f.false_ends += len(false_ends)
         f.tempo_events += sum(kind(e) == "TempoEvent" for e in mine)
         if calls:
@@ -249,17 +253,20 @@ def report(title: str, figures: list[Figures], n_songs: int) -> None:
           f"dance changed and changed back {total('changed_back')}")
     print(f"  false song ends {total('false_ends')}; song counter at the end {[f.counter for f in figures]} "
           f"(songs {n_songs}); new song after the crossfade {total('crossfade_new_song')}/{len(figures)}")
-    print(f"  first call = final call {total('first_is_final')}/{len(heard)}, = label {total('first_is_label')}/{len(heard)}; "
-          f"final = label {total('final_is_label')}/{len(heard)}, = offline classify {total('final_is_offline')}/{len(heard)}")
+    named = len(heard)
+    print(f"  first call = final call {total('first_is_final')}/{named}, = label {total('first_is_label')}/{named}; "
+          f"final = label {total('final_is_label')}/{named}, = offline classify {total('final_is_offline')}/{named}")
     if len(heard):
         print(f"  latency of the first named call: median {np.median(heard):.1f} s, 90th percentile "
-              f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; never named {int(np.sum(~np.isfinite(latency)))}; "
+              f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; "
+              f"never named {int(np.sum(~np.isfinite(latency)))}; "
               f"first call of any kind: median {np.median(pooled('first_event')):.1f} s, 90th percentile "
               f"{np.percentile(pooled('first_event'), 90):.1f} s, worst {max(pooled('first_event')):.1f} s")
-    print(f"  since_song_start_s minus the true time: median {np.median(errors) if len(errors) else float('nan'):.2f} s, "
-          f"worst {errors.max() if len(errors) else float('nan'):.2f} s")
+    if len(errors):
+        print(f"  since_song_start_s minus the true time: median {np.median(errors):.2f} s, worst {errors.max():.2f} s")
     detected = ends[ends <= 4.0]
-    print(f"  song ends with a silence event within 4 s: {len(detected)}/{len(ends)} (median {np.median(detected) if len(detected) else float('nan'):.1f} s, "
+    print(f"  song ends with a silence event within 4 s: {len(detected)}/{len(ends)} "
+          f"(median {np.median(detected) if len(detected) else float('nan'):.1f} s, "
           f"never {int(np.sum(~np.isfinite(ends)))}); calls during silence or talk {total('in_gaps')}")
     print(f"  tempo events {total('tempo_events')}; waltzes ending in 3/4 {total('waltz_three')}/{total('waltzes')}, "
           f"2/4 and 4/4 songs ending in 3 {total('four_called_three')}; CPU "
@@ -274,7 +281,8 @@ def realtime(classifier, samples: np.ndarray, seconds: float) -> None:
 
     loops = int(np.ceil(seconds * SR / len(samples)))
     adapter = LiveAdapter(config_from_dict({"console": {"enabled": False}}), classifier,
-                          source=ArraySource(np.tile(samples, loops), SR, "set", speed=1.0))
+                          source=ArraySource(np.tile(samples, loops) if loops > 1 else samples, SR, "set", speed=1.0))
+    before = psutil.Process().memory_info().rss
     wall, cpu = time.perf_counter(), cpu_seconds()
     adapter.start()
     with tqdm(total=round(seconds), desc="real time", unit="s audio", file=sys.stderr) as bar:
@@ -288,8 +296,10 @@ def realtime(classifier, samples: np.ndarray, seconds: float) -> None:
     status = adapter.engine.status()
     print(f"\nPart 2: {status.stream_s:.0f} s at real-time pace: CPU {100 * cpu / wall:.1f}% of one core "
           f"(target < 15%); dropped audio {status.dropped_s:.2f} s in {status.overruns} overruns (target 0)")
-    print(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB resident at the end, peak "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (target <= 350 MB after 10 minutes)")
+    print(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB resident at the end "
+          f"({before / 2**20:.0f} MB when the adapter started, the set's {samples.nbytes / 2**20:.0f} MB of audio "
+          f"included), peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(target <= 350 MB after 10 minutes)")
 
 
 def main() -> int:
@@ -303,7 +313,8 @@ def main() -> int:
                         help="start offsets of the set, seconds, comma-separated ('': no replay)")
     parser.add_argument("--hop", type=float, default=1.0, help="engine hop, seconds")
     parser.add_argument("--verbose", action="store_true", help="print every event of the first replay")
-    parser.add_argument("--realtime-s", type=float, default=120.0, help="length of the real-time part, seconds (0: skip)")
+    parser.add_argument("--realtime-s", type=float, default=120.0,
+                        help="length of the real-time part, seconds (0: skip)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(args.adapters).resolve() if args.adapters else REPO))
@@ -321,8 +332,8 @@ def main() -> int:
     random.Random(0).shuffle(rows)
     rows = rows[: args.songs or len(rows)]
     classifier = Classifier(load_model(args.model, threads=1))
-    samples, songs, quiet = build_set(rows, args.song_s)
     offsets = [float(x) for x in args.offsets.split(",") if x.strip()]
+    samples, songs, quiet = build_set(rows if offsets else rows[:1], args.song_s)
     print(f"adapters from {Path(adapters.__file__).parent}; model {classifier.model.name}; {len(songs)} songs of "
           f"{args.song_s:.0f} s, set {len(samples) / SR / 60:.1f} min; offsets {offsets} s; hop {args.hop} s")
     offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result.dance
@@ -341,8 +352,12 @@ def main() -> int:
         report(f"Offset {offset} s", [f], len(songs))
     if len(figures) > 1:
         report("All offsets", figures, len(songs))
-    if args.realtime_s > 0:
-        realtime(classifier, samples, args.realtime_s)
+    if args.realtime_s > 0:   # a set of just enough songs, the rest of the audio let go: memory as a live process's
+        del samples, songs, offline
+        needed = min(len(rows), int(np.ceil(args.realtime_s / (args.song_s + 5.0))) + 1)
+        program = build_set(rows[:needed], args.song_s)[0]
+        gc.collect()
+        realtime(classifier, program, args.realtime_s)
     return 0
 
 
