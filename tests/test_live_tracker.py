@@ -238,8 +238,8 @@ def test_a_wrong_first_call_is_revised_quickly_in_the_same_song(tracker: Tracker
 
 def test_going_back_to_a_dance_called_before_needs_twice_the_evidence(tracker: Tracker) -> None:
     n = tracker.config.change_windows
-    back_briefly = run(make(), [(6, probs("jive"), {}), (n, probs("viennese_waltz"), {}), (2 * n - 1, probs("jive"), {}),
-                                (n, probs("viennese_waltz"), {})])
+    back_briefly = run(make(), [(6, probs("jive"), {}), (n, probs("viennese_waltz"), {}),
+                                (2 * n - 1, probs("jive"), {}), (n, probs("viennese_waltz"), {})])
     assert calls(back_briefly) == [("jive", 1, False, False), ("viennese_waltz", 1, True, False)]
     back = run(tracker, [(6, probs("jive"), {}), (n, probs("viennese_waltz"), {}), (2 * n, probs("jive"), {})])
     assert calls(back) == [("jive", 1, False, False), ("viennese_waltz", 1, True, False), ("jive", 1, True, False)]
