@@ -69,13 +69,7 @@ class Pulse:
         subprocess.run(["paplay", f"--device={self.sink}", str(wav)], env=self.env, check=True, timeout=timeout_s)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        end_process(self.proc)
         self.proc = None
 
     def restart(self, down_s: float) -> None:
@@ -87,6 +81,18 @@ class Pulse:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def end_process(proc: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a server process that is still running (kill it after 10 s) and reap it."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
 
 
 @contextlib.contextmanager
@@ -131,13 +137,7 @@ class Jack:
             wait_for(up, 30, "the JACK server")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        end_process(self.proc)
         self.proc = None
 
 
