@@ -11,12 +11,13 @@ from adapters.announcers import Announcer, Announcers
 from adapters.announcers.console import ConsoleAnnouncer
 from adapters.announcers.osc import OscAnnouncer
 from adapters.config import AdapterConfig, parse_host_port
-from adapters.engine import Engine, WindowStream
-from adapters.events import Event
+from adapters.engine import Engine
 from adapters.sources import Source, make_source
-from adapters.tracker import Tracker
 from dancecore.classify import Classifier
 from dancecore.model import load_model
+from dancecore.stream.events import Event
+from dancecore.stream.tracker import Tracker
+from dancecore.stream.windows import WindowStream
 
 
 def build_announcers(config: AdapterConfig, write: Callable[[str], None] | None = None) -> list[Announcer]:
@@ -30,7 +31,9 @@ def build_announcers(config: AdapterConfig, write: Callable[[str], None] | None 
         host, port = parse_host_port(target)
         announcers.append(OscAnnouncer(host, port, config.osc.prefix, config.osc.resend_s, config.osc.tempo_max_bpm))
     if config.midi.port is not None:
-        from adapters.announcers.midi import MidiAnnouncer  # rtmidi only when MIDI is used
+        from adapters.announcers.midi import (
+            MidiAnnouncer,  # rtmidi only when MIDI is used
+        )
 
         announcers.append(MidiAnnouncer(config.midi))
     return announcers

@@ -10,16 +10,13 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from dancecore.dances import DANCE_IDS, resolve
 from dancecore.configfile import one_line, read_yaml
+from dancecore.dances import DANCE_IDS, resolve
 from dancecore.errors import ConfigError
+from dancecore.stream.settings import EngineConfig, SettingsSection, TrackerConfig
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class SourceConfig(_Section):
+class SourceConfig(SettingsSection):
     """Where audio comes from. name: monitor | monitor:SINK | default | file:PATH | stdin |
     a device name (or part of it) | a device index (see `dancecore live --list-devices`)."""
 
@@ -36,61 +33,7 @@ class SourceConfig(_Section):
     reopen_max_s: float = Field(10.0, gt=0, description="longest wait between reopen attempts, seconds")
 
 
-class EngineConfig(_Section):
-    """How often and over what span the model and the beat tracker run."""
-
-    hop_s: float = Field(1.0, gt=0.05, le=10, description="a new window is scored every hop, seconds")
-    tempo_s: float = Field(6.0, ge=2.0, le=30, description="span of audio for tempo and beat clarity, seconds")
-    talk_s: float = Field(4.0, ge=1.0, le=30, description="span for the low-energy (talk) measure, seconds")
-    rhythm_audio_s: float = Field(12.0, ge=0, le=60, description="recent audio handed to the scorer, seconds")
-    song_s: float = Field(60.0, ge=10, le=600, description="the song's latest audio kept for its onset tempo, beat "
-                          "clarity and meter, seconds")
-    beat_tempo_s: float = Field(20.0, ge=4, le=600, description="the song's tempo is the beat network's over its "
-                                "latest audio of this length, seconds (shorter follows a tempo change sooner)")
-    beat_recent_s: float = Field(8.0, ge=2, le=60, description="span of the beat network's 'steady beat heard now' "
-                                 "and recent tempo, seconds")
-    lost_s: float = Field(2.0, gt=0, description="no audio from the source for this long ends the song, seconds")
-    threads: int = Field(1, ge=1, le=64, description="CPU threads of the model's networks")
-
-
-class TrackerConfig(_Section):
-    """When to call a dance, where songs begin and end. The dance is the core's decision on the song so far."""
-
-    silence_dbfs: float = Field(-50.0, le=0, description="a hop quieter than this RMS (dB full scale) is silent")
-    silence_gap_s: float = Field(2.0, gt=0, le=4, description="this much silence ends a song, seconds")
-    talk_gap_s: float = Field(4.0, gt=0, description="this much talk, or sound far quieter than the song, without "
-                              "the song's beat ends a song, seconds")
-    min_music_s: float = Field(4.0, ge=0, description="music a window must hold before it counts, seconds")
-    min_windows: int = Field(3, ge=1, description="windows of a song before its first call")
-    stable_windows: int = Field(3, ge=1, description="consecutive windows the song's decision must name the dance")
-    min_confidence: float | None = Field(None, ge=0, le=1, description="the decision's 'not sure' threshold on the "
-                                         "top probability; null: the model's min_top_probability")
-    min_beat_clarity: float | None = Field(
-        0.05, ge=0, le=1, description="a window's last tempo_s of audio below this beat clarity is doubtful (a few "
-        "seconds are less periodic than a whole song, so lower than the model's song-level min_beat_clarity); "
-        "null: the model's")
-    max_low_energy_ratio: float = Field(0.3, gt=0, le=1, description="talk: share of quiet frames above this")
-    talk_max_clarity: float = Field(0.2, ge=0, le=1, description="talk that ends a song: beat clarity below this too")
-    min_onset_variation: float = Field(0.22, ge=0, description="steady sound (noise, hum): onset variation "
-                                       "(std / mean of the spectral flux) below this")
-    min_beat_confidence: float = Field(0.6, ge=0, le=1, description="the beat network hears a steady beat when its "
-                                       "tempo confidence over beat_recent_s reaches this: such a window is music")
-    level_drop_db: float = Field(20.0, gt=0, description="a hop this far below the song's median level, without "
-                                 "its beat, counts towards the song's end, dB")
-    meter_hold_confidence: float = Field(0.9, ge=0.5, le=1, description="hold a call whose dance has another meter "
-                                         "than the one heard with at least this confidence (until unsure_after_s)")
-    unsure_after_s: float = Field(15.0, gt=0, description="after this much music the song's decision is called "
-                                  "as it stands, sure or 'not sure', seconds")
-    tempo_change: float = Field(0.04, gt=0, le=1, description="a tempo event when the song's tempo moves by more "
-                                "than this share; also the tolerance of 'the same beat', 0.04 = 4%")
-    change_windows: int = Field(6, ge=2, description="windows in a row each naming another dance: the song's evidence "
-                                "starts again there (a revision), or with another beat a new song begins")
-    new_song_after_s: float = Field(30.0, ge=0, description="a change of dance without a gap is a new song only after "
-                                    "this much of the song, seconds (before: the first call was wrong)")
-    revise_margin: float = Field(0.1, ge=0, le=1, description="lead over the called dance to revise it")
-
-
-class OscConfig(_Section):
+class OscConfig(SettingsSection):
     """OSC over UDP: every target gets every message."""
 
     targets: list[str] = Field(default_factory=list, description="HOST:PORT of each receiver")
@@ -114,14 +57,14 @@ class OscConfig(_Section):
         return value
 
 
-class MidiControl(_Section):
+class MidiControl(SettingsSection):
     """A control change: controller number and value (0-127)."""
 
     number: int = Field(ge=0, le=127)
     value: int = Field(127, ge=0, le=127)
 
 
-class MidiDance(_Section):
+class MidiDance(SettingsSection):
     """What one dance sends: a note (on, then off), a program change and/or a control change."""
 
     note: int | None = Field(None, ge=0, le=127)
@@ -136,7 +79,7 @@ def _default_midi_dances() -> dict[str, MidiDance]:
     return {dance_id: MidiDance(note=60 + i) for i, dance_id in enumerate(DANCE_IDS)}
 
 
-class MidiConfig(_Section):
+class MidiConfig(SettingsSection):
     """MIDI out: a virtual port or an existing one; per-dance mapping."""
 
     port: str | None = Field(None, description="null: no MIDI; else a port name (existing, or virtual)")
@@ -165,7 +108,7 @@ class MidiConfig(_Section):
         return out
 
 
-class ConsoleConfig(_Section):
+class ConsoleConfig(SettingsSection):
     """Console lines (text or JSON) and spoken announcements."""
 
     enabled: bool = True
@@ -178,7 +121,7 @@ class ConsoleConfig(_Section):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
 
 
-class AdapterConfig(_Section):
+class AdapterConfig(SettingsSection):
     """Everything `dancecore live` needs; every field has a default."""
 
     source: SourceConfig = Field(default_factory=SourceConfig)

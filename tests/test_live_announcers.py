@@ -12,16 +12,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from live_servers import (
+    MidiListener,
+    OscReceiver,
+    env_var,
+    jack_server,
+    poll_midi,
+    wait_for,
+)
 
 from adapters.announcers import Announcers
 from adapters.announcers.console import ConsoleAnnouncer, format_dance
 from adapters.announcers.osc import OscAnnouncer
 from adapters.config import MidiConfig
-from adapters.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.dances import DANCE_IDS
 from dancecore.result import Result
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.tempo import fold_to_dance
-from live_servers import MidiListener, OscReceiver, env_var, jack_server, poll_midi, wait_for
 
 
 def song_result(dance: str, confidence: float = 0.8, bpm: float = 120.0, not_sure: bool = False) -> Result:

@@ -10,12 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from live_servers import (
+    Adapter,
+    MidiListener,
+    OscReceiver,
+    env_var,
+    jack_server,
+    pulse_server,
+)
 
 from adapters.config import SILENCE_NOTE
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS
-from live_servers import Adapter, MidiListener, OscReceiver, env_var, jack_server, pulse_server
 
 SR = 22050
 PLAY_SR = 44100

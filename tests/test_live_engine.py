@@ -18,15 +18,21 @@ import soxr
 
 from adapters.announcers import Announcer
 from adapters.app import LiveAdapter
-from adapters.config import EngineConfig, config_from_dict
-from adapters.engine import WindowStream, level_dbfs, low_energy_ratio, onset_variation
-from adapters.events import DanceEvent, Event, SilenceEvent, TempoEvent
+from adapters.config import config_from_dict
 from adapters.ring import RingBuffer
 from adapters.sources import ArraySource, Source
-from adapters.tracker import Tracker
 from dancecore.audio import Audio, load_audio
 from dancecore.beat.decode import decode
 from dancecore.classify import Classifier
+from dancecore.stream.events import DanceEvent, Event, SilenceEvent, TempoEvent
+from dancecore.stream.settings import EngineConfig
+from dancecore.stream.tracker import Tracker
+from dancecore.stream.windows import (
+    WindowStream,
+    level_dbfs,
+    low_energy_ratio,
+    onset_variation,
+)
 from dancecore.tempo import onset_envelope
 
 REPO = Path(__file__).resolve().parents[1]

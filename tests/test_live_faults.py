@@ -12,10 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from live_servers import (
+    Adapter,
+    MidiListener,
+    OscReceiver,
+    env_var,
+    jack_server,
+    pulse_server,
+    wait_for,
+)
 
 from dancecore.audio import DEFAULT_MAX_DURATION_S, load_audio
 from dancecore.cli import main
-from live_servers import Adapter, MidiListener, OscReceiver, env_var, jack_server, pulse_server, wait_for
 
 PLAY_SR = 44100
 
@@ -166,7 +174,7 @@ def test_bad_options_are_one_clear_line(argv: list[str], message: str, capsys: p
 
 
 def test_bad_yaml_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from adapters.config import TrackerConfig
+    from dancecore.stream.settings import TrackerConfig
 
     bad = tmp_path / "adapter.yaml"
     bad.write_text("tracker:\n  silence_dbfs: -50\n  min_windws: 3\n")

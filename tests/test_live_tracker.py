@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adapters.config import TrackerConfig
-from adapters.events import DanceEvent, SilenceEvent, TempoEvent
-from adapters.tracker import Observation, Tracker
 from dancecore.beat.decode import RhythmFacts
 from dancecore.dances import DANCE_IDS
 from dancecore.model import DanceModel
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.settings import TrackerConfig
+from dancecore.stream.tracker import Observation, Tracker
 from dancecore.tempo import fold_to_dance
 
 HOP = 1.0

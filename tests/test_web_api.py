@@ -34,7 +34,7 @@ from dancecore.web.server import WebServer
 
 pytest.importorskip("adapters.announcers.web")
 from adapters.announcers.web import WebAnnouncer, feed_url, serve_marquee, web_announcers  # noqa: E402
-from adapters.events import DanceEvent, SilenceEvent  # noqa: E402
+from dancecore.stream.events import DanceEvent, SilenceEvent  # noqa: E402
 
 MB = 1024 * 1024
 

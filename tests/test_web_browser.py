@@ -29,7 +29,7 @@ from dancecore.model import load_model
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("adapters.announcers.web")
 from adapters.announcers.web import WebAnnouncer  # noqa: E402
-from adapters.events import DanceEvent, SilenceEvent  # noqa: E402
+from dancecore.stream.events import DanceEvent, SilenceEvent  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--headless=new"]

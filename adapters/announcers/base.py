@@ -7,7 +7,7 @@ import threading
 from abc import ABC, abstractmethod
 from typing import Callable
 
-from adapters.events import DanceEvent, Event, SilenceEvent, TempoEvent
+from dancecore.stream.events import DanceEvent, Event, SilenceEvent, TempoEvent
 
 log = logging.getLogger(__name__)
 

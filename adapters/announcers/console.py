@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from adapters.announcers.base import Announcer
-from adapters.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.dances import BY_ID
 from dancecore.errors import ConfigError
 

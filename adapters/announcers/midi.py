@@ -26,7 +26,7 @@ import rtmidi
 from adapters.announcers.base import Announcer
 from adapters.config import MidiConfig, MidiDance
 from adapters.devices import quiet_stderr
-from adapters.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from adapters.jack import JackWatch, server_up
 from dancecore.errors import DancecoreError
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pythonosc.udp_client import SimpleUDPClient
 
 from adapters.announcers.base import Announcer
-from adapters.events import DanceEvent, SilenceEvent, SongEvent, TempoEvent
+from dancecore.stream.events import DanceEvent, SilenceEvent, SongEvent, TempoEvent
 
 
 class OscAnnouncer(Announcer):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from adapters.announcers.base import Announcer
 from adapters.config import parse_host_port
-from adapters.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
 from dancecore.web.events import FEED_TOKEN_ENV, EventHub

@@ -110,7 +110,7 @@ class Info(BaseModel):
 
 
 class LiveEvent(BaseModel):
-    """A live adapter's event: `adapters.events.DanceEvent.to_dict()` (the classify JSON plus event,
+    """A live adapter's event: `dancecore.stream.events.DanceEvent.to_dict()` (the classify JSON plus event,
     time, song, ...), `SilenceEvent.to_dict()`, or {"event": "stopped"} when the adapter ends."""
 
     model_config = ConfigDict(extra="allow")

@@ -40,13 +40,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from adapters.config import TrackerConfig
-from adapters.events import DanceEvent, Event, SilenceEvent, SongEvent, TempoEvent
 from dancecore.beat.decode import RhythmFacts
 from dancecore.classify import song_result
 from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.model import DanceModel
 from dancecore.song import SongDecision, SongEvidence
+from dancecore.stream.events import (
+    DanceEvent,
+    Event,
+    SilenceEvent,
+    SongEvent,
+    TempoEvent,
+)
+from dancecore.stream.settings import TrackerConfig
 from dancecore.tempo import Tempo
 
 TEMPO_HOLD_HOPS = 2          # a tempo or meter change is reported once it held for this many windows
