@@ -1,9 +1,13 @@
 """The song-level decision: the windows' evidence combined with the song's meter and tempo.
 
 The thesis's mean of window probabilities p(d) stays the evidence. The beat network's facts about the
-whole recording enter as likelihoods of each dance (rule D1 of research/meter_tempo/preregistration.md):
+whole recording enter as likelihoods of each dance (rules D1 of research/meter_tempo/preregistration.md and
+D3 of research/tempered_decision/preregistration.md):
 
-    q(d) ∝ p(d) · Lmeter(d) · Ltempo(d)
+    q(d) ∝ p(d)^τ · Lmeter(d) · Ltempo(d)^c
+
+τ (`evidence_power`, 1 = untempered) softens evidence that is surer of itself than it has reason to be;
+c is the beat network's tempo confidence when `tempo_by_confidence`, else 1.
 
 Lmeter(d) = P3·a(d) + (1 - P3)·(1 - a(d)), a(d) the chance that the network hears 3 beats to the bar in music
 for dance d; Ltempo(d) a soft window around the dance's competition range (beats per minute as DJ software
@@ -32,11 +36,15 @@ class DecisionSettings:
     tempo_spread_octaves: how far (octaves, Gaussian sigma) a song's beat may stray outside its dance's range;
     octave_error_share: prior probability of reading the beat at half, and again at double, the true rate;
     tempo_floor: smallest tempo likelihood; also_fits_ratio: a second dance "also fits" when its probability
-    is at least this share of the top one's.
+    is at least this share of the top one's; evidence_power: τ, the power of the window evidence (1: as it
+    is; below 1: tempered); tempo_by_confidence: the tempo likelihood counts as far as the beat network is
+    sure of the tempo (its power is the tempo confidence).
     """
 
     use_meter: bool = True
     use_tempo: bool = True
+    evidence_power: float = 1.0
+    tempo_by_confidence: bool = False
     triple_given_waltz: float = 0.75
     triple_given_other: float = 0.03
     tempo_spread_octaves: float = 0.1
@@ -87,12 +95,18 @@ def tempo_likelihood(beat_bpm: float | None, settings: DecisionSettings = Decisi
 
 
 def song_posterior(evidence: np.ndarray, beat_bpm: float | None, p_triple: float | None,
-                   settings: DecisionSettings = DecisionSettings()) -> np.ndarray:
-    """(10,) probabilities over DANCE_IDS: the (10,) window evidence times the meter and tempo likelihoods,
-    normalised."""
+                   settings: DecisionSettings = DecisionSettings(),
+                   tempo_confidence: float | None = None) -> np.ndarray:
+    """(10,) probabilities over DANCE_IDS: the (10,) window evidence to the power τ times the meter and tempo
+    likelihoods (the tempo's to the power `tempo_confidence` in [0, 1] when the settings say so), normalised."""
     evidence = np.asarray(evidence, dtype=np.float64)
     q = evidence / max(float(evidence.sum()), 1e-12)
-    q = q * meter_likelihood(p_triple, settings) * tempo_likelihood(beat_bpm, settings)
+    if settings.evidence_power != 1.0:
+        q = np.power(np.maximum(q, 1e-300), settings.evidence_power)
+    tempo = tempo_likelihood(beat_bpm, settings)
+    if settings.tempo_by_confidence:
+        tempo = np.power(tempo, float(np.clip(tempo_confidence if tempo_confidence is not None else 1.0, 0.0, 1.0)))
+    q = q * meter_likelihood(p_triple, settings) * tempo
     return q / max(float(q.sum()), 1e-300)
 
 

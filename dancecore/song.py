@@ -78,7 +78,8 @@ class LikelihoodRule:
         facts = evidence.facts
         heard = facts is not None and facts.bpm > 0
         song = song_posterior(mean_probabilities(evidence.window_probs), facts.bpm if heard else None,
-                              facts.p_three if heard else None, self.settings)
+                              facts.p_three if heard else None, self.settings,
+                              facts.tempo_confidence if heard else None)
         probabilities = {d: float(p) for d, p in zip(DANCE_IDS, song)}
         top = max(probabilities, key=probabilities.__getitem__)
         other = None if evidence.window_other is None else round(float(evidence.window_other.mean()), 4)
