@@ -62,3 +62,22 @@ def test_settings_round_trip_and_unknown_keys() -> None:
     assert DecisionSettings.from_dict(settings.to_dict()) == settings
     with pytest.raises(ModelError, match="newer dancecore"):
         DecisionSettings.from_dict({"use_meter": True, "bar_prior": 3})
+
+
+def test_tempered_evidence_lets_a_sure_meter_overturn_it() -> None:
+    evidence = np.full(10, 1e-6)
+    evidence[I["slow_foxtrot"]] = 1.0
+    evidence[I["slow_waltz"]] = 1e-4
+    sure_meter = DecisionSettings(use_tempo=False)
+    assert np.argmax(song_posterior(evidence, None, 1.0, sure_meter)) == I["slow_foxtrot"]
+    tempered = DecisionSettings(use_tempo=False, evidence_power=0.125)
+    assert np.argmax(song_posterior(evidence, None, 1.0, tempered)) == I["slow_waltz"]
+
+
+def test_tempo_counts_as_far_as_its_confidence() -> None:
+    evidence = np.linspace(1, 2, 10)
+    weighted = DecisionSettings(use_meter=False, tempo_by_confidence=True)
+    np.testing.assert_allclose(song_posterior(evidence, 87.0, None, weighted, tempo_confidence=0.0),
+                               evidence / evidence.sum())
+    np.testing.assert_allclose(song_posterior(evidence, 87.0, None, weighted, tempo_confidence=1.0),
+                               song_posterior(evidence, 87.0, None, DecisionSettings(use_meter=False)))
