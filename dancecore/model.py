@@ -77,13 +77,16 @@ class DanceModel(ModelInfo):
     @classmethod
     def from_archive(cls, archive: ModelArchive, threads: int = 0) -> DanceModel:
         """Open every network of a model archive in an ONNX Runtime session of `threads` intra-op threads
-        (0: one per core)."""
+        (0: one per core); the beat network, an LSTM that runs frame after frame, on one."""
+        from dancecore.beat.runtime import THREADS as BEAT_THREADS
+
         specs = archive.meta.get("networks") or {}
         info = ModelInfo.from_meta(archive.meta)
         broken = [name for name, spec in specs.items() if not isinstance(spec, dict) or "file" not in spec]
         if broken:
             raise ModelError(f"model {info.name}: network entry {broken[0]} names no file; the model file is damaged")
-        networks = {name: OnnxNetwork(archive.member(spec["file"]), threads, name) for name, spec in specs.items()}
+        networks = {name: OnnxNetwork(archive.member(spec["file"]), BEAT_THREADS if name == BEAT else threads, name)
+                    for name, spec in specs.items()}
         return cls.with_networks(info, specs, networks)
 
     @classmethod
