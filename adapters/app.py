@@ -8,53 +8,52 @@ from typing import BinaryIO, Callable
 from threadpoolctl import threadpool_limits
 
 from adapters.announcers import Announcer, Announcers
-from adapters.announcers.console import ConsoleAnnouncer
-from adapters.announcers.osc import OscAnnouncer
-from adapters.config import AdapterConfig, parse_host_port
+from adapters.announcers.registry import BuildContext, kinds
+from adapters.config import CoreConfig
 from adapters.engine import Engine
 from adapters.sources import Source, make_source
 from dancecore.classify import Classifier
+from dancecore.errors import DancecoreError
 from dancecore.model import load_model
 from dancecore.stream.events import Event
 from dancecore.stream.tracker import Tracker
 from dancecore.stream.windows import WindowStream
 
 
-def build_announcers(config: AdapterConfig, write: Callable[[str], None] | None = None) -> list[Announcer]:
-    """The announcers the configuration turns on (console, one OSC per target, MIDI). write: where the
-    console's lines go (default: stdout)."""
+def build_announcers(config: CoreConfig, context: BuildContext) -> list[Announcer]:
+    """The announcers the configuration turns on: each registered protocol's builder on its section. If one
+    cannot be built (a busy port, a missing MIDI port), those built before it are closed."""
     announcers: list[Announcer] = []
-    if config.console.enabled:
-        c = config.console
-        announcers.append(ConsoleAnnouncer(c.json_lines, c.speak, c.speak_command, c.speak_template, write))
-    for target in config.osc.targets:
-        host, port = parse_host_port(target)
-        announcers.append(OscAnnouncer(host, port, config.osc.prefix, config.osc.resend_s, config.osc.tempo_max_bpm))
-    if config.midi.port is not None:
-        from adapters.announcers.midi import (
-            MidiAnnouncer,  # rtmidi only when MIDI is used
-        )
-
-        announcers.append(MidiAnnouncer(config.midi))
+    try:
+        for kind in kinds():
+            try:
+                announcers += kind.build(getattr(config, kind.section), context)
+            except ModuleNotFoundError as exc:
+                raise DancecoreError(f"{kind.section} needs {exc.name}, which is not installed: run "
+                                     "`pip install \"dancecore[live]\"`") from None
+    except BaseException:
+        Announcers(announcers).close()
+        raise
     return announcers
 
 
 class LiveAdapter:
     """The whole adapter. `start()` opens everything (clear errors if something cannot open),
     `run(duration_s)` blocks until the source ends, the time is up or `stop()` is called.
+    The announcers are built first (a busy port or a missing MIDI port fails before the model loads).
     `extra` announcers (in-process listeners: tests, benchmarks) get every event too; `write` takes
     the console's lines (default: stdout)."""
 
-    def __init__(self, config: AdapterConfig, classifier: Classifier | None = None, source: Source | None = None,
+    def __init__(self, config: CoreConfig, classifier: Classifier | None = None, source: Source | None = None,
                  stdin: BinaryIO | None = None, extra: list[Announcer] | None = None,
                  write: Callable[[str], None] | None = None) -> None:
         # numpy's BLAS threads fight the model's for the cores: 10x slower spectrogram frames on a busy machine
         threadpool_limits(config.engine.threads)
         self.config = config
-        self.classifier = classifier or Classifier(load_model(config.model, threads=config.engine.threads))
-        model = self.classifier.model
-        self.announcers = Announcers(build_announcers(config, write) + list(extra or []))
+        self.announcers = Announcers(build_announcers(config, BuildContext(write)) + list(extra or []))
         try:
+            self.classifier = classifier or Classifier(load_model(config.model, threads=config.engine.threads))
+            model = self.classifier.model
             self.source = source or make_source(config.source, model.features.sr, stdin)
         except BaseException:
             self.announcers.close()
@@ -71,12 +70,16 @@ class LiveAdapter:
         self.events.append(event)
         self.announcers(event)
 
-    def start(self) -> None:
+    def start(self) -> list[str]:
+        """Open the announcers (those that need the model start it: the marquee's web app) and start the
+        audio; returns the announcers' lines for the user (where the marquee is)."""
         try:
+            notices = [notice for a in self.announcers.announcers if (notice := a.open(self.classifier))]
             self.engine.start()
         except BaseException:
             self.announcers.close()
             raise
+        return notices
 
     def run(self, duration_s: float | None = None) -> None:
         """Block until the source finishes, `duration_s` passes or `request_stop()`; then shut down."""

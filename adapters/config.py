@@ -1,17 +1,19 @@
 """The adapter's configuration: YAML (configs/adapter.yaml) validated on load, every option defaulted.
 
-`load_config(path)` returns an `AdapterConfig`; a wrong key, type or value raises ConfigError
-with one line naming the file, the option and what is allowed.
+`load_config(path)` returns an `AdapterConfig`: the core's sections (source, model, engine, tracker,
+status) and one section per announcer, which each protocol module declares (adapters.announcers.registry).
+A wrong key, type or value raises ConfigError with one line naming the file, the option and what is allowed.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, create_model
 
+from adapters.announcers.registry import AnnouncerKind, kinds
 from dancecore.configfile import one_line, read_yaml
-from dancecore.dances import DANCE_IDS, resolve
 from dancecore.errors import ConfigError
 from dancecore.stream.settings import EngineConfig, SettingsSection, TrackerConfig
 
@@ -33,105 +35,38 @@ class SourceConfig(SettingsSection):
     reopen_max_s: float = Field(10.0, gt=0, description="longest wait between reopen attempts, seconds")
 
 
-class OscConfig(SettingsSection):
-    """OSC over UDP: every target gets every message."""
-
-    targets: list[str] = Field(default_factory=list, description="HOST:PORT of each receiver")
-    prefix: str = "/dancecore"
-    resend_s: float = Field(5.0, ge=0, description="re-send the current state this often, seconds (a desk started "
-                            "late learns it); 0: never")
-    tempo_max_bpm: float = Field(300.0, gt=0, description="PREFIX/tempo/normalized = BPM / this (clipped to 0..1)")
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, value: list[str]) -> list[str]:
-        for target in value:
-            parse_host_port(target)
-        return value
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not value.startswith("/") or value.endswith("/") or " " in value:
-            raise ValueError("must start with '/', not end with '/' and hold no spaces, e.g. /dancecore")
-        return value
-
-
-class MidiControl(SettingsSection):
-    """A control change: controller number and value (0-127)."""
-
-    number: int = Field(ge=0, le=127)
-    value: int = Field(127, ge=0, le=127)
-
-
-class MidiDance(SettingsSection):
-    """What one dance sends: a note (on, then off), a program change and/or a control change."""
-
-    note: int | None = Field(None, ge=0, le=127)
-    program: int | None = Field(None, ge=0, le=127)
-    control: MidiControl | None = None
-
-
-SILENCE_NOTE = 59   # just below the dances' default notes 60-69
-
-
-def _default_midi_dances() -> dict[str, MidiDance]:
-    return {dance_id: MidiDance(note=60 + i) for i, dance_id in enumerate(DANCE_IDS)}
-
-
-class MidiConfig(SettingsSection):
-    """MIDI out: a virtual port or an existing one; per-dance mapping."""
-
-    port: str | None = Field(None, description="null: no MIDI; else a port name (existing, or virtual)")
-    virtual: Literal["auto", "always", "never"] = "auto"
-    api: Literal["auto", "alsa", "jack", "coremidi", "winmm"] = "auto"
-    channel: int = Field(1, ge=1, le=16)
-    velocity: int = Field(100, ge=1, le=127)
-    note_length_s: float = Field(0.5, ge=0, le=60, description="note off follows note on after this")
-    confidence_cc: int | None = Field(None, ge=0, le=127, description="CC number carrying confidence x 127")
-    clock: bool = Field(False, description="send MIDI clock (24 per beat) at the detected tempo")
-    dances: dict[str, MidiDance] = Field(default_factory=_default_midi_dances)
-    silence: MidiDance = Field(default_factory=lambda: MidiDance(note=SILENCE_NOTE),
-                               description="sent when the music stops and when the adapter stops")
-
-    @field_validator("dances", mode="before")
-    @classmethod
-    def _dance_ids(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        out = {}
-        for key, mapping in value.items():
-            dance_id = resolve(str(key))
-            if dance_id is None:
-                raise ValueError(f"unknown dance {key!r}; known: {', '.join(DANCE_IDS)}")
-            out[dance_id] = mapping if mapping is not None else {}
-        return out
-
-
-class ConsoleConfig(SettingsSection):
-    """Console lines (text or JSON) and spoken announcements."""
-
-    enabled: bool = True
-    json_lines: bool = Field(False, alias="json")
-    speak: bool = False
-    speak_command: list[str] | None = Field(
-        None, description="command with a {text} argument; null: espeak-ng, espeak, say or Windows SAPI")
-    speak_template: str = "Next dance: {dance}"
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
-
-
-class AdapterConfig(SettingsSection):
-    """Everything `dancecore live` needs; every field has a default."""
+class CoreConfig(SettingsSection):
+    """The sections of `dancecore live` that are not announcers; every field has a default."""
 
     source: SourceConfig = Field(default_factory=SourceConfig)
     model: str | None = Field(None, description="model file; null: the default model shipped with dancecore")
     engine: EngineConfig = Field(default_factory=EngineConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
-    osc: OscConfig = Field(default_factory=OscConfig)
-    midi: MidiConfig = Field(default_factory=MidiConfig)
-    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     status: Literal["auto", "on", "off"] = Field("auto", description="status line; auto: when stderr is a terminal")
+
+
+def config_model() -> type[CoreConfig]:
+    """`AdapterConfig`: the core's sections plus one section per registered announcer (adapters.announcers.registry)
+    under its name (osc, midi, console, web, ...)."""
+    return _config_model(tuple(kinds()))
+
+
+@functools.cache
+def _config_model(announcers: tuple[AnnouncerKind, ...]) -> type[CoreConfig]:
+    for kind in announcers:
+        if kind.section in CoreConfig.model_fields:
+            raise ValueError(f"announcer section {kind.section!r} is a section of the core")
+    sections: dict[str, Any] = {kind.section: (kind.settings, Field(default_factory=kind.settings))
+                                for kind in announcers}
+    return create_model("AdapterConfig", __base__=CoreConfig, __doc__="Everything `dancecore live` needs; every "
+                        "field has a default.", __module__=__name__, **sections)
+
+
+def __getattr__(name: str) -> Any:
+    """`AdapterConfig` is `config_model()`: built from the announcers registered when it is asked for."""
+    if name == "AdapterConfig":
+        return config_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_host_port(text: str) -> tuple[str, int]:
@@ -143,27 +78,27 @@ def parse_host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def config_from_dict(data: dict[str, Any] | None, origin: str = "configuration") -> AdapterConfig:
+def config_from_dict(data: dict[str, Any] | None, origin: str = "configuration") -> CoreConfig:
     """Validate a parsed YAML mapping; ConfigError (one line) naming `origin` and the option."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: the top level must be a mapping of sections (source, osc, midi, ...)")
     try:
-        return AdapterConfig.model_validate(data)
+        return config_model().model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {one_line(exc, _known_options)}") from None
 
 
-def load_config(path: str | Path | None) -> AdapterConfig:
+def load_config(path: str | Path | None) -> CoreConfig:
     """Read and validate a YAML file; None gives the defaults."""
     if path is None:
-        return AdapterConfig()
+        return config_model()()
     data = read_yaml(path, "configuration file not found; check the --config path")
     return config_from_dict(data, str(path))
 
 
-def with_overrides(config: AdapterConfig, overrides: dict[str, Any], origin: str = "command line") -> AdapterConfig:
+def with_overrides(config: CoreConfig, overrides: dict[str, Any], origin: str = "command line") -> CoreConfig:
     """A copy of `config` with nested `overrides` ({"osc": {"targets": [...]}}) applied and validated."""
     def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         out = dict(base)
@@ -182,7 +117,7 @@ def _known_options(location: tuple) -> list[str]:
 
 def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The section class at an option path (dict keys skipped), for listing its known options."""
-    cls: type[BaseModel] = AdapterConfig
+    cls: type[BaseModel] = config_model()
     parts = list(loc)
     while parts:
         field = cls.model_fields.get(str(parts.pop(0)))

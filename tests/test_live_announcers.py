@@ -24,7 +24,7 @@ from live_servers import (
 from adapters.announcers import Announcers
 from adapters.announcers.console import ConsoleAnnouncer, format_dance
 from adapters.announcers.osc import OscAnnouncer
-from adapters.config import MidiConfig
+from adapters.announcers.midi import MidiConfig
 from dancecore.dances import DANCE_IDS
 from dancecore.result import Result
 from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent

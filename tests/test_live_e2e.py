@@ -19,7 +19,7 @@ from live_servers import (
     pulse_server,
 )
 
-from adapters.config import SILENCE_NOTE
+from adapters.announcers.midi import SILENCE_NOTE
 from dancecore.audio import Audio, load_audio
 from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS

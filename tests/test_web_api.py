@@ -33,7 +33,7 @@ from dancecore.web.schemas import ClassifyResult
 from dancecore.web.server import WebServer
 
 pytest.importorskip("adapters.announcers.web")
-from adapters.announcers.web import WebAnnouncer, feed_url, serve_marquee, web_announcers  # noqa: E402
+from adapters.announcers.web import WebAnnouncer, feed_url, web_announcers  # noqa: E402
 from dancecore.stream.events import DanceEvent, SilenceEvent  # noqa: E402
 
 MB = 1024 * 1024
@@ -524,7 +524,7 @@ def test_live_serve_flag_serves_the_app_in_process(classifier: Classifier) -> No
     announcers = web_announcers(f"127.0.0.1:{port}", None)
     with pytest.raises(DancecoreError, match=f"cannot listen on 127.0.0.1:{port}"):
         web_announcers(f"127.0.0.1:{port}", None)      # taken by the first one
-    url = serve_marquee(announcers, classifier)
+    url = announcers[0].start(classifier)
     try:
         assert url == f"http://127.0.0.1:{port}"
         assert httpx.get(url + "/api/live", timeout=30).json() == {"seq": 0, "event": "waiting"}

@@ -1,4 +1,5 @@
-"""Announcers: one small class per protocol behind `Announcer` (adapters.announcers.base)."""
+"""Announcers: one module per protocol, each a small class behind `Announcer` (adapters.announcers.base)
+that registers its configuration section, flags and builder (adapters.announcers.registry)."""
 from adapters.announcers.base import Announcer, Announcers
 
 __all__ = ["Announcer", "Announcers"]

@@ -5,9 +5,12 @@ import logging
 import queue
 import threading
 from abc import ABC, abstractmethod
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dancecore.stream.events import DanceEvent, Event, SilenceEvent, TempoEvent
+
+if TYPE_CHECKING:
+    from dancecore.classify import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,11 @@ class Announcer(ABC):
     name: str = "announcer"
     resend_s: float | None = None
     problem: str | None = None
+
+    def open(self, classifier: Classifier) -> str | None:
+        """The adapter's model is loaded and audio is about to flow: start what needs the model (the
+        marquee's web app). Returns a line telling the user where to look, or None."""
+        return None
 
     @abstractmethod
     def dance(self, event: DanceEvent) -> None:

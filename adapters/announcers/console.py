@@ -1,6 +1,6 @@
 """Console: one line per event with a time stamp (text or JSON), and optionally a spoken
 announcement through the system's text-to-speech (espeak-ng/espeak on Linux, say on macOS,
-SAPI through PowerShell on Windows)."""
+SAPI through PowerShell on Windows). Section `console`; flags --json, --speak, --quiet."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,14 @@ import sys
 from datetime import datetime
 from typing import Callable
 
+from pydantic import ConfigDict, Field
+
 from adapters.announcers.base import Announcer
-from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
+from adapters.announcers.registry import AnnouncerKind, BuildContext, Flag, register
 from dancecore.dances import BY_ID
 from dancecore.errors import ConfigError
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.settings import SettingsSection
 
 _WINDOWS_SAPI = ["powershell", "-NoProfile", "-Command",
                  "Add-Type -AssemblyName System.Speech; "
@@ -108,3 +112,32 @@ class ConsoleAnnouncer(Announcer):
                 self._speaking.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._speaking.terminate()
+
+
+class ConsoleConfig(SettingsSection):
+    """Console lines (text or JSON) and spoken announcements."""
+
+    enabled: bool = True
+    json_lines: bool = Field(False, alias="json")
+    speak: bool = False
+    speak_command: list[str] | None = Field(
+        None, description="command with a {text} argument; null: espeak-ng, espeak, say or Windows SAPI")
+    speak_template: str = "Next dance: {dance}"
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+def build(config: ConsoleConfig, context: BuildContext) -> list[Announcer]:
+    """The console announcer, unless the console is off."""
+    if not config.enabled:
+        return []
+    return [ConsoleAnnouncer(config.json_lines, config.speak, config.speak_command, config.speak_template,
+                             context.write)]
+
+
+register(AnnouncerKind("console", ConsoleConfig, build, title="console and speech", flags=(
+    Flag("--json", "json", "print events as JSON lines (classify's schema + live fields)",
+         action="store_const", const=True),
+    Flag("--speak", "speak", "say each dance through text-to-speech (espeak-ng)", action="store_const", const=True),
+    Flag("--quiet", "enabled", "print no event lines", action="store_const", const=False),
+)))

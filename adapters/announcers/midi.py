@@ -13,6 +13,9 @@ On JACK a watch (adapters.jack) notices the server going away, or the server dro
 port is then down (logged, shown on the status line, messages dropped rather than handed to a dead
 client, where rtmidi would spin forever once its buffer is full) and is opened again as soon as a
 JACK server answers, with the current dance sent again.
+
+Section `midi`; flags --midi (midi.port), --midi-api, --midi-channel, --midi-clock. python-rtmidi is
+imported where a port is opened.
 """
 from __future__ import annotations
 
@@ -20,26 +23,81 @@ import logging
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Literal
 
-import rtmidi
+from pydantic import Field, field_validator
 
 from adapters.announcers.base import Announcer
-from adapters.config import MidiConfig, MidiDance
+from adapters.announcers.registry import AnnouncerKind, BuildContext, Flag, register
 from adapters.devices import quiet_stderr
-from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from adapters.jack import JackWatch, server_up
+from dancecore.dances import DANCE_IDS, resolve
 from dancecore.errors import DancecoreError
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.settings import SettingsSection
+
+if TYPE_CHECKING:
+    import rtmidi
 
 log = logging.getLogger(__name__)
 
-APIS = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK, "coremidi": rtmidi.API_MACOSX_CORE,
-        "winmm": rtmidi.API_WINDOWS_MM}
+APIS = {"alsa": "API_LINUX_ALSA", "jack": "API_UNIX_JACK", "coremidi": "API_MACOSX_CORE",
+        "winmm": "API_WINDOWS_MM"}      # midi.api -> the rtmidi constant's name
 NOTE_ON, NOTE_OFF, CONTROL, PROGRAM = 0x90, 0x80, 0xB0, 0xC0
 CLOCK, START, STOP = 0xF8, 0xFA, 0xFC
 ALL_NOTES_OFF = 123
 CLOCKS_PER_BEAT = 24
 WATCH_S = 0.5        # how often the JACK watch is looked at, seconds
 RECONNECT_S = 1.0    # how often a down JACK port tries to come back, seconds
+SILENCE_NOTE = 59    # just below the dances' default notes 60-69
+
+
+class MidiControl(SettingsSection):
+    """A control change: controller number and value (0-127)."""
+
+    number: int = Field(ge=0, le=127)
+    value: int = Field(127, ge=0, le=127)
+
+
+class MidiDance(SettingsSection):
+    """What one dance sends: a note (on, then off), a program change and/or a control change."""
+
+    note: int | None = Field(None, ge=0, le=127)
+    program: int | None = Field(None, ge=0, le=127)
+    control: MidiControl | None = None
+
+
+def _default_midi_dances() -> dict[str, MidiDance]:
+    return {dance_id: MidiDance(note=60 + i) for i, dance_id in enumerate(DANCE_IDS)}
+
+
+class MidiConfig(SettingsSection):
+    """MIDI out: a virtual port or an existing one; per-dance mapping."""
+
+    port: str | None = Field(None, description="null: no MIDI; else a port name (existing, or virtual)")
+    virtual: Literal["auto", "always", "never"] = "auto"
+    api: Literal["auto", "alsa", "jack", "coremidi", "winmm"] = "auto"
+    channel: int = Field(1, ge=1, le=16)
+    velocity: int = Field(100, ge=1, le=127)
+    note_length_s: float = Field(0.5, ge=0, le=60, description="note off follows note on after this")
+    confidence_cc: int | None = Field(None, ge=0, le=127, description="CC number carrying confidence x 127")
+    clock: bool = Field(False, description="send MIDI clock (24 per beat) at the detected tempo")
+    dances: dict[str, MidiDance] = Field(default_factory=_default_midi_dances)
+    silence: MidiDance = Field(default_factory=lambda: MidiDance(note=SILENCE_NOTE),
+                               description="sent when the music stops and when the adapter stops")
+
+    @field_validator("dances", mode="before")
+    @classmethod
+    def _dance_ids(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, mapping in value.items():
+            dance_id = resolve(str(key))
+            if dance_id is None:
+                raise ValueError(f"unknown dance {key!r}; known: {', '.join(DANCE_IDS)}")
+            out[dance_id] = mapping if mapping is not None else {}
+        return out
 
 
 class MidiError(DancecoreError):
@@ -48,9 +106,11 @@ class MidiError(DancecoreError):
 
 def open_midi_out(config: MidiConfig, client_name: str = "dancecore") -> rtmidi.MidiOut:
     """An open MidiOut for `config.port` on the configured API (auto: the first that works here)."""
+    import rtmidi
+
     if config.port is None:
         raise MidiError("no MIDI port configured; set midi.port or --midi NAME")
-    apis = [APIS[config.api]] if config.api != "auto" else list(rtmidi.get_compiled_api())
+    apis = [getattr(rtmidi, APIS[config.api])] if config.api != "auto" else list(rtmidi.get_compiled_api())
     problems = []
     for api in apis:
         try:
@@ -73,6 +133,8 @@ def open_midi_out(config: MidiConfig, client_name: str = "dancecore") -> rtmidi.
 
 def _open_port(out: rtmidi.MidiOut, api: int, port: str, virtual: str) -> None:
     """Open the existing port whose name contains `port`, or a virtual port of that name."""
+    import rtmidi
+
     ports = out.get_ports()
     matches = [i for i, name in enumerate(ports) if port.lower() in name.lower()]
     if virtual != "always" and matches:
@@ -95,6 +157,8 @@ class MidiAnnouncer(Announcer):
     thread takes the port down and back up with the server (see the module's docstring)."""
 
     def __init__(self, config: MidiConfig) -> None:
+        import rtmidi
+
         self.config = config
         self.name = f"midi {config.port}"
         self.channel = config.channel - 1
@@ -119,6 +183,8 @@ class MidiAnnouncer(Announcer):
 
     def _open(self) -> rtmidi.MidiOut:
         """Open the port; when it is on JACK, also the watch of its server (self._watch, self.jack_port)."""
+        import rtmidi
+
         port = self.config.port or ""
         watch = None
         if self.config.api in ("auto", "jack"):
@@ -320,3 +386,16 @@ class MidiAnnouncer(Announcer):
             out.delete()
         if watch is not None:
             watch.close()
+
+
+def build(config: MidiConfig, context: BuildContext) -> list[Announcer]:
+    """The MIDI announcer when a port is set (it opens the port: a clear error when it cannot)."""
+    return [MidiAnnouncer(config)] if config.port is not None else []
+
+
+register(AnnouncerKind("midi", MidiConfig, build, title="MIDI", flags=(
+    Flag("--midi", "port", "MIDI out: a virtual port of that name, or an existing port containing it", metavar="PORT"),
+    Flag("--midi-api", "api", "MIDI system", choices=["auto", *APIS]),
+    Flag("--midi-channel", "channel", "MIDI channel 1-16", type=int, metavar="N"),
+    Flag("--midi-clock", "clock", "send MIDI clock at the detected tempo", action="store_const", const=True),
+)))

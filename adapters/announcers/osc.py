@@ -12,13 +12,23 @@ and scales 0..1 to its 0..255):
 - every `resend_s` without an event: the current state again (the dance's two messages and the song
   values, or PREFIX/silence 1.0);
 - stop: every float address the adapter set goes to 0.0.
+
+Section `osc`; flags --osc (repeated: osc.targets) and --osc-prefix.
 """
 from __future__ import annotations
 
-from pythonosc.udp_client import SimpleUDPClient
+from typing import TYPE_CHECKING
+
+from pydantic import Field, field_validator
 
 from adapters.announcers.base import Announcer
+from adapters.announcers.registry import AnnouncerKind, BuildContext, Flag, register
+from adapters.config import parse_host_port
 from dancecore.stream.events import DanceEvent, SilenceEvent, SongEvent, TempoEvent
+from dancecore.stream.settings import SettingsSection
+
+if TYPE_CHECKING:
+    from pythonosc.udp_client import SimpleUDPClient
 
 
 class OscAnnouncer(Announcer):
@@ -29,6 +39,11 @@ class OscAnnouncer(Announcer):
 
     def __init__(self, host: str, port: int, prefix: str = "/dancecore", resend_s: float | None = None,
                  tempo_max_bpm: float = 300.0) -> None:
+        from pythonosc.udp_client import (
+            SimpleUDPClient,  # python-osc only where OSC is used
+        )
+
+        self._client_class = SimpleUDPClient
         self.host, self.port, self.prefix = host, port, prefix
         self.name = f"osc {host}:{port}"
         self.resend_s = resend_s or None
@@ -41,7 +56,7 @@ class OscAnnouncer(Announcer):
     def _send(self, path: str, value: str | float) -> None:
         try:
             if self._client is None:
-                self._client = SimpleUDPClient(self.host, self.port)
+                self._client = self._client_class(self.host, self.port)
             self._client.send_message(self.prefix + path, value)
         except OSError as exc:      # unknown host, no route: shown on the status line until a send works
             self.problem = f"down ({getattr(exc, 'strerror', None) or exc})"
@@ -97,3 +112,39 @@ class OscAnnouncer(Announcer):
     def _send_tempo(self, event: SongEvent) -> None:
         self._send("/tempo", float(event.tempo_bpm))
         self._send("/tempo/normalized", min(1.0, max(0.0, float(event.tempo_bpm) / self.tempo_max_bpm)))
+
+
+class OscConfig(SettingsSection):
+    """OSC over UDP: every target gets every message."""
+
+    targets: list[str] = Field(default_factory=list, description="HOST:PORT of each receiver")
+    prefix: str = "/dancecore"
+    resend_s: float = Field(5.0, ge=0, description="re-send the current state this often, seconds (a desk started "
+                            "late learns it); 0: never")
+    tempo_max_bpm: float = Field(300.0, gt=0, description="PREFIX/tempo/normalized = BPM / this (clipped to 0..1)")
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            parse_host_port(target)
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value.startswith("/") or value.endswith("/") or " " in value:
+            raise ValueError("must start with '/', not end with '/' and hold no spaces, e.g. /dancecore")
+        return value
+
+
+def build(config: OscConfig, context: BuildContext) -> list[Announcer]:
+    """One announcer per target (none without targets)."""
+    return [OscAnnouncer(*parse_host_port(target), config.prefix, config.resend_s, config.tempo_max_bpm)
+            for target in config.targets]
+
+
+register(AnnouncerKind("osc", OscConfig, build, title="OSC", flags=(
+    Flag("--osc", "targets", "send OSC there (repeat for several targets)", action="append", metavar="HOST:PORT"),
+    Flag("--osc-prefix", "prefix", "OSC address prefix (default /dancecore)", metavar="PATH"),
+)))

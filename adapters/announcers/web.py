@@ -2,6 +2,8 @@
 (`dancecore live --serve HOST:PORT` runs the web app on a background thread) or over HTTP to a
 running `dancecore serve` (`dancecore live --feed URL` POSTs to URL/api/live/events). Either way
 the server's hub fans it out to the browsers. When the adapter stops the marquee says so.
+
+Section `web`; flags --serve, --feed, --feed-token.
 """
 from __future__ import annotations
 
@@ -10,15 +12,21 @@ import os
 import urllib.error
 import urllib.request
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pydantic import Field, field_validator
+
 from adapters.announcers.base import Announcer
+from adapters.announcers.registry import AnnouncerKind, BuildContext, Flag, register
 from adapters.config import parse_host_port
-from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
-from dancecore.classify import Classifier
 from dancecore.errors import ConfigError
+from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
+from dancecore.stream.settings import SettingsSection
 from dancecore.web.events import FEED_TOKEN_ENV, EventHub
+
+if TYPE_CHECKING:
+    from dancecore.classify import Classifier
 
 EVENTS_PATH = "/api/live/events"
 FEED_TIMEOUT_S = 3.0   # longest wait for the server per event (the announcer thread waits meanwhile)
@@ -28,7 +36,7 @@ def feed_url(text: str) -> str:
     """The events endpoint for --feed: a server's base URL ("http://host:8000") or the endpoint itself."""
     parts = urlsplit(text.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--feed {text!r} is not the URL of a running `dancecore serve`; "
+        raise ConfigError(f"{text!r} is not the URL of a running `dancecore serve`; "
                           "give e.g. http://127.0.0.1:8000")
     path = parts.path.rstrip("/")
     if not path.endswith(EVENTS_PATH):
@@ -63,6 +71,10 @@ class WebAnnouncer(Announcer):
 
         self.server.start(create_app(classifier, hub=self.hub, feed_token=self.token))
         return self.server.url
+
+    def open(self, classifier: Classifier) -> str | None:
+        """Serve the marquee when this announcer has a server (`--serve`); where to find it."""
+        return f"marquee at {self.start(classifier)}/marquee" if self.server is not None else None
 
     def dance(self, event: DanceEvent) -> None:
         self._revised = event.revised
@@ -108,8 +120,8 @@ class WebAnnouncer(Announcer):
 
 def web_announcers(serve: str | None, feed: str | None, token: str | None = None) -> list[WebAnnouncer]:
     """The announcers for `dancecore live --serve HOST:PORT` (its port is taken at once, so a busy
-    port fails before the model loads) and `--feed URL`; ConfigError for a bad flag. Start the --serve
-    one with `serve_marquee` once the adapter's classifier exists. token: the server's feed token
+    port fails before the model loads) and `--feed URL`; ConfigError for a bad flag. The --serve one
+    serves the web app once `open` gets the adapter's classifier. token: the server's feed token
     (default: $DANCECORE_FEED_TOKEN)."""
     token = token or os.environ.get(FEED_TOKEN_ENV)
     announcers = []
@@ -131,17 +143,48 @@ def web_announcers(serve: str | None, feed: str | None, token: str | None = None
     return announcers
 
 
-def serve_marquee(announcers: list[WebAnnouncer], classifier: Classifier) -> str | None:
-    """Start the in-process web app of the --serve announcer, if any; its base URL (None without --serve)."""
-    for announcer in announcers:
-        if announcer.server is not None:
-            return announcer.start(classifier)
-    return None
-
-
 def _message(exc: urllib.error.HTTPError) -> str:
     """The server's one-line refusal from a JSON error body, else the HTTP reason."""
     try:
         return json.loads(exc.read().decode())["message"]
     except (ValueError, KeyError, TypeError, OSError):
         return str(exc.reason)
+
+
+class WebConfig(SettingsSection):
+    """The web marquee: served by this process and/or fed to a running `dancecore serve`."""
+
+    serve: str | None = Field(None, description="HOST:PORT: serve the web page and the marquee (/marquee) from "
+                              "this process (needs the web extra); null: no")
+    feed: str | None = Field(None, description="URL of a running `dancecore serve` whose marquee shows each dance")
+    feed_token: str | None = Field(None, description="that server's feed token; null: $DANCECORE_FEED_TOKEN")
+
+    @field_validator("serve")
+    @classmethod
+    def _serve(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_host_port(value)
+        return value
+
+    @field_validator("feed")
+    @classmethod
+    def _feed(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                feed_url(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+def build(config: WebConfig, context: BuildContext) -> list[Announcer]:
+    """The marquee announcers `serve` and `feed` ask for (its port is taken at once)."""
+    return list(web_announcers(config.serve, config.feed, config.feed_token))
+
+
+register(AnnouncerKind("web", WebConfig, build, title="web marquee", flags=(
+    Flag("--serve", "serve", "also serve the web page and the full-screen marquee (/marquee) from this process "
+         "(needs the web extra)", metavar="HOST:PORT"),
+    Flag("--feed", "feed", "show each dance on the marquee of a running `dancecore serve` at URL", metavar="URL"),
+    Flag("--feed-token", "feed_token", "the server's feed token (default $DANCECORE_FEED_TOKEN)", metavar="TOKEN"),
+)))

@@ -1,7 +1,8 @@
 """`dancecore live`: listen to what is playing and announce the dance over OSC, MIDI and the console.
 
 The adapter lives in the `adapters` package (extra `dancecore[live]`); it is imported only when
-this command runs, so the core never depends on it.
+this command runs, so the core never depends on it. The announcers' flags come from their registry
+(adapters.announcers.registry), which imports no protocol library, so `--help` needs no extra.
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import signal
 import sys
 from typing import Any
 
+from adapters.announcers import registry
 from dancecore.errors import DancecoreError
-
 
 DESCRIPTION = (
     "Listen to an input, the computer's own output (monitor), a file or stdin, and announce each song's "
@@ -25,15 +26,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-devices", action="store_true", help="list input devices and loopback choices, then exit")
     p.add_argument("--source", metavar="SRC", help="monitor (what this computer plays; monitor:SINK for another "
                    "output), default, a device NAME or INDEX, file:PATH (played in real time), or stdin (raw PCM)")
-    p.add_argument("--osc", action="append", metavar="HOST:PORT", help="send OSC there (repeat for several targets)")
-    p.add_argument("--osc-prefix", metavar="PATH", help="OSC address prefix (default /dancecore)")
-    p.add_argument("--midi", metavar="PORT", help="MIDI out: a virtual port of that name, or an existing port containing it")
-    p.add_argument("--midi-api", choices=["auto", "alsa", "jack", "coremidi", "winmm"], help="MIDI system")
-    p.add_argument("--midi-channel", type=int, metavar="N", help="MIDI channel 1-16")
-    p.add_argument("--midi-clock", action="store_true", help="send MIDI clock at the detected tempo")
-    p.add_argument("--json", action="store_true", help="print events as JSON lines (classify's schema + live fields)")
-    p.add_argument("--speak", action="store_true", help="say each dance through text-to-speech (espeak-ng)")
-    p.add_argument("--quiet", action="store_true", help="print no event lines")
     p.add_argument("--status", choices=["auto", "on", "off"], help="status line (default: on a terminal)")
     p.add_argument("--model", metavar="PATH", help="model file (default: the model shipped in the package)")
     p.add_argument("--hop", type=float, metavar="S", help="score a new window every S seconds (default 1)")
@@ -43,33 +35,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channels", type=int, metavar="N", help="device channels to open, or channels of PCM on stdin")
     p.add_argument("--stdin-format", choices=["s16le", "s32le", "f32le"], help="sample format of PCM on stdin")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    p.add_argument("--serve", metavar="HOST:PORT", help="also serve the web page and the full-screen marquee "
-                   "(/marquee) from this process (needs the web extra)")
-    p.add_argument("--feed", metavar="URL", help="show each dance on the marquee of a running `dancecore serve` at URL")
-    p.add_argument("--feed-token", metavar="TOKEN", help="the server's feed token (default $DANCECORE_FEED_TOKEN)")
+    registry.add_flags(p)
     p.set_defaults(run=run)
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The configuration options the flags set (nested like the YAML)."""
-    flags: dict[str, dict[str, Any]] = {"source": {}, "osc": {}, "midi": {}, "console": {}, "engine": {}, "tracker": {}}
-    for flag, section, key in [("source", "source", "name"), ("osc", "osc", "targets"), ("osc_prefix", "osc", "prefix"),
-                               ("midi", "midi", "port"), ("midi_api", "midi", "api"), ("midi_channel", "midi", "channel"),
-                               ("hop", "engine", "hop_s"), ("min_confidence", "tracker", "min_confidence"),
-                               ("speed", "source", "speed"), ("rate", "source", "rate"), ("channels", "source", "channels"),
+    flags: dict[str, dict[str, Any]] = {"source": {}, "engine": {}, "tracker": {}}
+    for flag, section, key in [("source", "source", "name"), ("hop", "engine", "hop_s"),
+                               ("min_confidence", "tracker", "min_confidence"), ("speed", "source", "speed"),
+                               ("rate", "source", "rate"), ("channels", "source", "channels"),
                                ("stdin_format", "source", "stdin_format")]:
         value = getattr(args, flag)
         if value is not None:
             flags[section][key] = value
-    if args.midi_clock:
-        flags["midi"]["clock"] = True
-    if args.json:
-        flags["console"]["json"] = True
-    if args.speak:
-        flags["console"]["speak"] = True
-    if args.quiet:
-        flags["console"]["enabled"] = False
     out: dict[str, Any] = {section: values for section, values in flags.items() if values}
+    out.update(registry.flag_overrides(args))
     if args.model is not None:
         out["model"] = args.model
     if args.status is not None:
@@ -79,7 +60,6 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from adapters.announcers.web import serve_marquee, web_announcers
         from adapters.app import LiveAdapter
         from adapters.config import load_config, with_overrides
         from adapters.devices import describe_devices, pyaudio_module
@@ -96,13 +76,11 @@ def run(args: argparse.Namespace) -> int:
     if config.source.name == "stdin" and sys.stdin.isatty():
         raise DancecoreError("--source stdin reads raw PCM from a pipe, e.g. "
                              "`ffmpeg -i song.mp3 -f s16le -ac 2 -ar 44100 - | dancecore live --source stdin`")
-    web = web_announcers(args.serve, args.feed, args.feed_token)
     status = StatusLine(wants_status_line(config.status, events_on_stdout=config.console.enabled))
-    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None, extra=web,
+    adapter = LiveAdapter(config, stdin=sys.stdin.buffer if config.source.name == "stdin" else None,
                           write=status.write)
-    if url := serve_marquee(web, adapter.classifier):
-        print(f"dancecore live: marquee at {url}/marquee", file=sys.stderr, flush=True)
-    adapter.start()
+    for notice in adapter.start():
+        print(f"dancecore live: {notice}", file=sys.stderr, flush=True)
     print(f"dancecore live: listening to {adapter.source.label} with model {adapter.classifier.model.name} "
           f"(a window every {adapter.stream.hop_s:.2f} s); Ctrl-C stops", file=sys.stderr, flush=True)
 
