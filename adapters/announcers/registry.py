@@ -68,8 +68,8 @@ def register(kind: AnnouncerKind) -> AnnouncerKind:
 
 
 def kinds() -> list[AnnouncerKind]:
-    """Every registered protocol: those of adapters/announcers/ (imported at the first call), then the others
-    in the order they were registered."""
+    """Every registered protocol, in the order they registered (the first call imports the modules of
+    adapters/announcers/, which register themselves)."""
     return list(_kinds_by_section().values())
 
 
