@@ -33,6 +33,12 @@ EXTRA_OF = {"torch": "train", "torchvision": "train", "onnx": "train", "sklearn"
             "rich": "live", "psutil": "live", "pydantic": "live", "fastapi": "web", "uvicorn": "web",
             "multipart": "web", "discord": "bot", "mutagen": "tag"}
 
+# Commands that run the analysis pipeline, which keeps the cores busy with threads of its own (the beat network
+# beside the spectrogram, rhythm features on a thread per core, ONNX Runtime's intra-op threads). numpy's OpenBLAS
+# would add a thread per core that spins between small products: a third of the CPU time of a 3-minute classify
+# on 2 cores, for the same answers. The variable is read when numpy is first imported, so main sets it first.
+ONE_BLAS_THREAD = {"classify", "evaluate", "serve", "tag"}
+
 
 def named_command(argv: list[str] | None) -> str | None:
     """The sub-command `argv` names (its first word that is not an option), or None."""
@@ -98,6 +104,8 @@ def _command_module(name: str, module_name: str) -> ModuleType:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 unexpected error, 2 bad input, 130 Ctrl-C)."""
     argv = sys.argv[1:] if argv is None else argv
+    if named_command(argv) in ONE_BLAS_THREAD:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         parser = build_parser(argv)
     except DancecoreError as exc:
