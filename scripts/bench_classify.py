@@ -1,9 +1,10 @@
-"""Time `dancecore classify` of a 3-minute song: the whole process as a user runs it (wall time and peak
-memory), then each stage in this process (decode, resample, spectrogram, tempo, CNN, rhythm branch).
+"""Time `dancecore classify` of a 3-minute song: the whole process as a user runs it (wall time, CPU time
+and peak memory), then each stage in this process (decode, resample, spectrogram, tempo, CNN, rhythm branch).
 
 --baseline DIR runs the same command from another checkout of dancecore (e.g. an older commit unpacked
 with `git archive COMMIT | tar -x -C DIR`) alternately with this one, so both are measured in one run
-on the same machine. Peak memory is the process's maximum resident set size.
+on the same machine; both get this script's environment. Peak memory is the process's maximum resident
+set size; CPU time is user plus system time of all its threads (less sensitive to a busy machine than wall).
 Usage: python scripts/bench_classify.py [SONG] [--repeats 5] [--threads 0] [--model PATH] [--baseline DIR]
 """
 from __future__ import annotations
@@ -16,7 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+CHILD_ENV = dict(os.environ)  # the whole-process runs get the caller's environment, as a user's shell gives it
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the in-process stages run as `dancecore classify` runs them
+
+import numpy as np  # after the BLAS setting: numpy reads it when first imported
 import soundfile as sf
 import soxr
 
@@ -41,11 +45,12 @@ def best_of(repeats: int, fn) -> tuple[float, object]:
     return min(times), value
 
 
-def whole_process(checkout: Path, song: str, model: str | None) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MB) of one `python -m dancecore classify` run from `checkout`."""
+def whole_process(checkout: Path, song: str, model: str | None) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (s) and peak resident memory (MB) of one `python -m dancecore classify` run
+    from `checkout`."""
     cmd = [sys.executable, "-m", "dancecore", "classify", "--json", "--max-duration", str(SONG_S), song]
     cmd += ["--model", model] if model else []
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    env = {**CHILD_ENV, "PYTHONPATH": str(checkout)}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -54,7 +59,7 @@ def whole_process(checkout: Path, song: str, model: str | None) -> tuple[float, 
     if proc.returncode != 0:
         sys.exit(f"bench_classify: {' '.join(cmd)} failed in {checkout}: {proc.stderr.read().decode()[-500:]}")
     peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KB on Linux
-    return wall, peak
+    return wall, usage.ru_utime + usage.ru_stime, peak
 
 
 def stages(song: str, model_path: str | None, threads: int, repeats: int) -> None:
@@ -104,16 +109,24 @@ def main() -> None:
     args = parser.parse_args()
 
     checkouts = {"this checkout": REPO, **({f"baseline {args.baseline}": args.baseline} if args.baseline else {})}
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
+    load_before = os.getloadavg()[0]
     for _ in range(args.repeats):  # alternate, so a busy machine slows both alike
         for name, checkout in checkouts.items():
             runs[name].append(whole_process(checkout, args.song, args.model if name == "this checkout" else None))
     print(f"`dancecore classify` of the first {SONG_S:.0f} s of {Path(args.song).name}, whole process, "
-          f"{args.repeats} runs each, {os.cpu_count()} CPUs:")
+          f"{args.repeats} runs each, {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
+          f"{os.getloadavg()[0]:.1f} after:")
     for name, measured in runs.items():
-        walls, peaks = [w for w, _ in measured], [p for _, p in measured]
-        print(f"  {name}: wall {min(walls):.2f} s best, {statistics.median(walls):.2f} s median "
-              f"(target <= 1.8 s); peak memory {max(peaks):.0f} MB (target <= 400 MB)")
+        walls, cpus, peaks = zip(*measured)
+        print(f"  {name}: wall {min(walls):.2f} s best, {statistics.median(walls):.2f} s median; "
+              f"CPU {min(cpus):.2f} s best, {statistics.median(cpus):.2f} s median; "
+              f"peak memory {max(peaks):.0f} MB (target <= 400 MB)")
+    if args.baseline:
+        (walls, cpus, _), (base_walls, base_cpus, _) = (list(zip(*m)) for m in runs.values())
+        print(f"  this checkout / baseline: wall {min(walls) / min(base_walls):.2f} best, "
+              f"{statistics.median(walls) / statistics.median(base_walls):.2f} median; "
+              f"CPU {min(cpus) / min(base_cpus):.2f} best (target: wall <= 1.00)")
     stages(args.song, args.model, args.threads, args.repeats)
 
 
