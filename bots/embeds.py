@@ -18,6 +18,7 @@ OTHER_DANCE = "sounds like another dance"   # how the core's reason begins when 
 OTHER_DANCE_NOTE = ("It may be music for another social dance (salsa, bachata, swing, polka…): "
                     "I know only the ten ballroom dances.")
 MAX_NAME_CHARS = 80
+FIELD_CHARS = 1024   # Discord's limit on an embed field's value
 
 
 @dataclass
@@ -41,7 +42,11 @@ def reply_for(outcome: Outcome, name: str) -> Reply:
     """The reply for an Answer (embed + timeline), a Refusal or Busy (short ephemeral text)."""
     if isinstance(outcome, Answer):
         files = [(TIMELINE_FILENAME, outcome.timeline_png)] if outcome.timeline_png else []
-        return Reply(kind="result", embed=result_embed(outcome.result, name, bool(files)), files=files)
+        embed = result_embed(outcome.result, name, bool(files))
+        if len(outcome.sections) > 1:   # a set: its songs one by one, after the top three
+            embed["fields"].insert(1, {"name": "Songs in this recording", "inline": False,
+                                       "value": songs_text([s.to_dict() for s in outcome.sections])})
+        return Reply(kind="result", embed=embed, files=files)
     if isinstance(outcome, (Refusal, Busy)):
         return Reply(kind=outcome.kind, content=escape_markdown(outcome.message), ephemeral=True)
     raise TypeError(f"not an outcome: {outcome!r}")
@@ -91,6 +96,18 @@ def result_embed(result: Result, name: str, with_timeline: bool = True) -> dict[
     if with_timeline:
         embed["image"] = {"url": f"attachment://{TIMELINE_FILENAME}"}
     return embed
+
+
+def songs_text(sections: list[dict[str, Any]]) -> str:
+    """One line per song of a set ("1:18-2:15 Slow Waltz, 90% sure", as dancecore.wording.section says it), within
+    an embed field's FIELD_CHARS: the songs that do not fit are counted on a last line."""
+    lines = [wording.section(s) for s in sections]
+    for shown in range(len(lines), 0, -1):
+        more = f"\n… and {len(lines) - shown} more" if shown < len(lines) else ""
+        text = "\n".join(lines[:shown]) + more
+        if len(text) <= FIELD_CHARS:
+            return text
+    return f"{len(lines)} songs"
 
 
 def escape_markdown(text: str) -> str:

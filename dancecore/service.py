@@ -2,8 +2,8 @@
 
 Chat bots and web servers share this module: size and type checks on what the client declares
 (before downloading anything), sniffing of the real bytes, a time limit on decoding and analysis,
-at most `max_duration_s` seconds analysed (a longer recording is cut, and the Result says so),
-friendly one-line refusals, a bounded worker pool with a bounded waiting queue ("busy" when full)
+at most `max_duration_s` seconds analysed (a longer recording is cut, and the Result says so), the songs of
+a recording of at least `sections_min_s` one by one (`dancecore classify --sections`), friendly one-line refusals, a bounded worker pool with a bounded waiting queue ("busy" when full)
 and a per-user cool-down. Every request gets exactly one Outcome: an Answer, a Refusal or Busy.
 
 Two ways in: `submit(data, name, user_id)` for bytes already in hand, or `admit(...)` first (cheap,
@@ -17,18 +17,19 @@ import math
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Hashable
 
 import numpy as np
 import yaml
 
-from dancecore.audio import SILENCE_PEAK, load_audio
+from dancecore.audio import SILENCE_PEAK, Audio, load_audio
 from dancecore.classify import Classifier
 from dancecore.errors import AudioError, ConfigError
 from dancecore.plots import timeline_png
 from dancecore.result import Result
+from dancecore.sections import Section, find_sections
 from dancecore.sniff import sniff_media_type
 from dancecore.wording import title
 
@@ -40,6 +41,8 @@ MEDIA_APPLICATION_TYPES = {"application/ogg", "application/octet-stream", "appli
                            "application/x-matroska", "application/vnd.rn-realmedia"}
 FORMATS_HINT = "mp3, m4a, wav, ogg, opus, flac or a phone video"
 MAX_ANALYSED_S = 600.0   # seconds of a recording analysed by default, by every front end (CLI, web, bot)
+SECTIONS_SHARE = 0.8     # a recording's songs are sought only within this share of timeout_s (then: none shown)
+SECTIONS_PROBE_S = 30.0  # seconds of a recording streamed before the pace says whether its songs can be found in time
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,9 @@ class ServiceLimits:
     (the rest of a longer file is skipped, and the answer says so); min_duration_s: shortest clip
     answered, in seconds; timeout_s: wall-clock limit of decoding plus analysis, in seconds;
     workers: clips analysed at once; queue_size: clips that may wait for a worker; cooldown_s:
-    seconds one user must wait between two requests."""
+    seconds one user must wait between two requests; sections_min_s: a recording at least this long (seconds)
+    is also split into its songs, as `dancecore classify --sections` does, when that fits in SECTIONS_SHARE of
+    timeout_s (above max_duration_s: never)."""
 
     max_bytes: int = 25 * MB
     max_duration_s: float = MAX_ANALYSED_S
@@ -57,16 +62,19 @@ class ServiceLimits:
     workers: int = 1
     queue_size: int = 8
     cooldown_s: float = 10.0
+    sections_min_s: float = 240.0
 
     def __post_init__(self) -> None:
         checks = {"max_bytes": self.max_bytes >= 1, "max_duration_s": self.max_duration_s > 0,
                   "min_duration_s": 0 <= self.min_duration_s < self.max_duration_s,
                   "timeout_s": self.timeout_s > 0, "workers": self.workers >= 1,
-                  "queue_size": self.queue_size >= 0, "cooldown_s": self.cooldown_s >= 0}
+                  "queue_size": self.queue_size >= 0, "cooldown_s": self.cooldown_s >= 0,
+                  "sections_min_s": self.sections_min_s >= 0}
         for name, ok in checks.items():
             if not ok:
                 rule = ("between 0 and max_duration_s" if name == "min_duration_s"
-                        else "at least 0" if name in ("queue_size", "cooldown_s") else "positive")
+                        else "at least 0" if name in ("queue_size", "cooldown_s", "sections_min_s")
+                        else "positive")
                 raise ConfigError(f"limits.{name} must be {rule}, got {getattr(self, name)!r}")
 
     @classmethod
@@ -151,13 +159,23 @@ class Busy:
 @dataclass
 class Answer:
     """A classification. timeline_png: the window-probability timeline picture (None when the
-    service draws none); wait_s: seconds queued for a worker; run_s: seconds of decoding+analysis."""
+    service draws none); wait_s: seconds queued for a worker; run_s: seconds of decoding+analysis;
+    sections: the recording's songs one by one (empty when not sought)."""
 
     result: Result
     timeline_png: bytes | None
     wait_s: float = 0.0
     run_s: float = 0.0
     kind: str = "result"
+    sections: list[Section] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON answer: `dancecore classify --json`'s object, with `sections` (each a `--sections` object, with
+        start_s and end_s) when the recording holds more than one song."""
+        out = self.result.to_dict()
+        if len(self.sections) > 1:
+            out["sections"] = [section.to_dict() for section in self.sections]
+        return out
 
 
 Outcome = Answer | Refusal | Busy
@@ -326,13 +344,15 @@ class ClassificationService:
                 return Refusal("too_short", f"{name} is only {audio.duration_s:.1f} s long; send at least "
                                f"{limits.min_duration_s:.0f} s of music (10 to 30 s works best).")
             analysis = self.classifier.analyse_audio(audio, name)
+            sections = self._sections(audio, name, analysis.result, started)
             png = None
             if self.timeline:
                 features = model.features
                 png = timeline_png(analysis.start_frames * features.hop_length / features.sr,
                                    analysis.window_probs, None, features.frame_rate,
                                    title=title(name, analysis.result.to_dict()))
-            return Answer(result=analysis.result, timeline_png=png, run_s=time.monotonic() - started)
+            return Answer(result=analysis.result, timeline_png=png, run_s=time.monotonic() - started,
+                          sections=sections)
         except AudioError as exc:
             if time.monotonic() - started >= limits.timeout_s:
                 return _timeout_refusal(name, limits.timeout_s)
@@ -341,6 +361,31 @@ class ClassificationService:
             log.exception("analysis failed unexpectedly")
             return Refusal("internal", f"Something went wrong on my side with {name}. Please try again; "
                            "if it keeps happening, tell whoever runs me.")
+
+    def _sections(self, audio: Audio, name: str, whole: Result, started: float) -> list[Section]:
+        """The songs of a recording of at least `sections_min_s`, when they are found before SECTIONS_SHARE of
+        the time limit since `started` (monotonic seconds) has passed; else none. After SECTIONS_PROBE_S of audio
+        the pace so far tells whether the rest fits: if not, the search stops there, not at the limit."""
+        if audio.duration_s < self.limits.sections_min_s:
+            return []
+        deadline = started + SECTIONS_SHARE * self.limits.timeout_s
+        begun = time.monotonic()
+
+        def in_time(done_s: float) -> None:
+            now = time.monotonic()
+            rest = (now - begun) * (audio.duration_s - done_s) / max(done_s, 1e-9)
+            if now > deadline or (done_s >= SECTIONS_PROBE_S and now + rest > deadline):
+                raise _OutOfTime
+
+        try:
+            return find_sections(self.classifier, audio, name, progress=in_time, whole=whole)
+        except _OutOfTime:
+            log.info("%s: no time left to split it into songs", name)
+            return []
+
+
+class _OutOfTime(Exception):
+    """Finding a recording's songs took more of the time limit than they may."""
 
 
 class Slot:

@@ -82,6 +82,16 @@ def listened(r: dict[str, Any]) -> str:
     return heard
 
 
+def span(s: dict[str, Any]) -> str:
+    """Where a song of a longer recording (a --sections object, with start_s and end_s) lies: "1:18-2:15"."""
+    return f"{duration(s['start_s'])}-{duration(s['end_s'])}"
+
+
+def section(s: dict[str, Any]) -> str:
+    """One song of a longer recording in a line: "1:18-2:15 Slow Waltz, 90% sure"."""
+    return f"{span(s)} {verdict(s)}"
+
+
 def title(name: str, r: dict[str, Any]) -> str:
     """A picture's title: the file's name and the verdict with its confidence."""
     return f"{name}: {verdict(r)}"

@@ -1,21 +1,25 @@
-"""`dancecore classify FILE_OR_DIR...`: rank the dances for recordings (table, JSON or CSV)."""
+"""`dancecore classify FILE_OR_DIR...`: rank the dances for recordings (table, JSON or CSV); with `--sections`, the
+songs of each recording one by one (table, JSON, CSV cue list, CUE sheet)."""
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from dancecore import wording
-from dancecore.audio import DEFAULT_TIMEOUT_S
+from dancecore.audio import DEFAULT_TIMEOUT_S, Audio, load_audio
 from dancecore.classify import Analysis, Classifier
 from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.errors import DancecoreError
 from dancecore.model import load_model
+from dancecore.sections import MAX_SET_S, Section, cue_sheet, find_sections, sections_dict
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
 from dancecore.service import MAX_ANALYSED_S
 
@@ -26,6 +30,7 @@ STDIN_NAME = "stdin"   # how that input is named in the answers
 CSV_COLUMNS = ["path", "dance", "probability", "second", "second_probability", "not_sure", "not_sure_reason",
                "also_fits", "bpm", "mpm", "dj_bpm", "meter", "duration_s", "source_duration_s", "truncated",
                "incomplete", "error", *DANCE_IDS]
+SECTION_COLUMNS = ["section", "start", "end", "start_s", "end_s"]   # before CSV_COLUMNS in a --sections row
 
 
 DESCRIPTION = (
@@ -45,9 +50,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="PATH", help="model file (default: the model shipped in the package)")
     p.add_argument("--stride", type=int, default=DEFAULT_STRIDE_FRAMES, metavar="FRAMES",
                    help=f"window stride in spectrogram frames (default {DEFAULT_STRIDE_FRAMES} = 4.6 s)")
-    p.add_argument("--max-duration", type=float, default=MAX_ANALYSED_S, metavar="S",
+    p.add_argument("--sections", action="store_true",
+                   help="split each recording (a DJ set, a social) into its songs by silences and confident "
+                   "changes of dance, as dancecore live does, and classify each song on its own: one row per song")
+    p.add_argument("--cue", metavar="FILE.cue", help="write the songs of one recording as a CUE sheet (implies "
+                   "--sections)")
+    p.add_argument("--max-duration", type=float, metavar="S",
                    help=f"analyse at most the first S seconds (default {MAX_ANALYSED_S:.0f}, as the web page "
-                   "and the bot)")
+                   f"and the bot; with --sections {MAX_SET_S:.0f})")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"give up decoding a file after S seconds (default {DEFAULT_TIMEOUT_S:.0f})")
     p.add_argument("--threshold", type=float, metavar="P",
@@ -69,43 +79,94 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.sections = args.sections or bool(args.cue)
+    if args.max_duration is None:
+        args.max_duration = MAX_SET_S if args.sections else MAX_ANALYSED_S
     if args.stride <= 0:
         raise DancecoreError(f"--stride must be a positive number of frames, got {args.stride}")
     if args.max_duration <= 0:
         raise DancecoreError(f"--max-duration must be a positive number of seconds, got {args.max_duration:g}")
+    if args.sections and args.timeline:
+        raise DancecoreError("--timeline draws a whole recording's windows; leave it out with --sections")
     files = collect_inputs(args.inputs)
     if not files:
         raise DancecoreError("no audio or video files found in the given folders")
     if args.inputs.count(STDIN) > 1:
         raise DancecoreError("standard input (-) can be read once; give - only once")
+    if args.cue:
+        check_cue_target(args.cue, files)
     classifier = Classifier(load_model(args.model), stride_frames=args.stride, max_duration_s=args.max_duration,
                             timeout_s=args.timeout, min_top_probability=args.threshold)
     writer = csv.writer(sys.stdout) if args.csv else None
     if writer:
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([*SECTION_COLUMNS, *CSV_COLUMNS] if args.sections else CSV_COLUMNS)
     failures, results = 0, []
     progress = tqdm(files, unit="file", disable=len(files) < 2, file=sys.stderr)
     for path in progress:
         name = STDIN_NAME if str(path) == STDIN else str(path)
         try:
-            analysis = classifier.analyse(read_stdin() if str(path) == STDIN else path, name)
+            source = read_stdin() if str(path) == STDIN else path
+            if args.sections:
+                audio, sections = split(classifier, source, name)
+            else:
+                analysis = classifier.analyse(source, name)
         except DancecoreError as exc:
             failures += 1
             tqdm.write(f"dancecore: error: {exc}", file=sys.stderr)
             if writer:
                 with tqdm.external_write_mode(file=sys.stdout):
-                    writer.writerow(failed_row(name, str(exc)))
+                    writer.writerow(failed_row(name, str(exc), args.sections))
                     sys.stdout.flush()
             continue
-        if args.timeline:
+        if args.sections:
+            if args.cue:
+                write_cue(args.cue, sections, name)
+            results.extend(section.result for section in sections)
+        elif args.timeline:
             _timeline(args.timeline, Path(name), analysis, classifier, several=len(files) > 1)
         with tqdm.external_write_mode(file=sys.stdout):  # the result on lines of its own, the bar redrawn below
-            _print(analysis, args, writer)
-        results.append(analysis.result)
+            if args.sections:
+                _print_sections(sections_dict(sections, audio, name), args, writer)
+            else:
+                _print(analysis, args, writer)
+                results.append(analysis.result)
     progress.close()
     if len(files) > 1:  # for people: on stderr when stdout is JSON or CSV
-        print(summary(results, failures), file=sys.stderr if args.json or args.csv else sys.stdout)
+        classified = len(files) - failures if args.sections else None
+        print(summary(results, failures, classified), file=sys.stderr if args.json or args.csv else sys.stdout)
     return 2 if failures else 0
+
+
+def split(classifier: Classifier, source: Path | bytes, name: str) -> tuple[Audio, list[Section]]:
+    """Decode a recording (within the classifier's limits) and find its sections, with a progress bar in seconds of
+    audio on a terminal."""
+    model = classifier.model
+    audio = load_audio(source, sr=model.features.sr, max_duration_s=classifier.max_duration_s,
+                       timeout_s=classifier.timeout_s, name=name)
+    with tqdm(total=round(audio.duration_s), unit="s", desc=Path(name).name, disable=None, leave=False,
+              file=sys.stderr) as bar:
+        sections = find_sections(classifier, audio, name, progress=lambda s: bar.update(round(s) - bar.n))
+    return audio, sections
+
+
+def check_cue_target(cue: str, files: list[Path]) -> None:
+    """--cue takes one recording and a file it can write: DancecoreError (before any analysis) otherwise."""
+    if len(files) != 1:
+        raise DancecoreError(f"--cue writes the CUE sheet of one recording; {len(files)} were given")
+    folder = Path(cue).resolve().parent
+    if not folder.is_dir():
+        raise DancecoreError(f"--cue {cue}: the folder {folder} does not exist")
+    if Path(cue).is_dir() or not os.access(folder, os.W_OK) or (Path(cue).exists() and not os.access(cue, os.W_OK)):
+        raise DancecoreError(f"--cue {cue}: cannot write there; give a writable .cue file path")
+
+
+def write_cue(cue: str, sections: list[Section], name: str) -> None:
+    """The CUE sheet of `sections` of recording `name` into `cue`, naming the recording relative to the sheet."""
+    media = name if name == STDIN_NAME else os.path.relpath(Path(name).resolve(), Path(cue).resolve().parent)
+    try:
+        Path(cue).write_text(cue_sheet(sections, media), encoding="utf-8")
+    except OSError as exc:
+        raise DancecoreError(f"--cue {cue}: cannot write ({exc.strerror})") from None
 
 
 def read_stdin() -> bytes:
@@ -119,13 +180,16 @@ def read_stdin() -> bytes:
     return data
 
 
-def summary(results: list, failures: int) -> str:
-    """"12 files: 10 classified, 2 failed; Jive 4, Rumba 3, ...; not sure 3"."""
+def summary(results: list, failures: int, classified: int | None = None) -> str:
+    """"12 files: 10 classified, 2 failed; Jive 4, Rumba 3, ...; not sure 3"; with --sections the `classified`
+    files gave `results`, one per song: "3 files: 3 classified, 0 failed; 17 songs: Jive 4, ..."."""
     named = Counter(r.dance for r in results if not r.not_sure)
     per = [f"{BY_ID[d].name} {n}" for d, n in sorted(named.items(), key=lambda kv: (-kv[1], BY_ID[kv[0]].name))]
     unsure = sum(1 for r in results if r.not_sure)
-    parts = [f"{len(results) + failures} files: {len(results)} classified, {failures} failed",
-             *([", ".join(per)] if per else []), *([f"not sure {unsure}"] if unsure else [])]
+    done = len(results) if classified is None else classified
+    songs = "" if classified is None else f"{len(results)} songs: "
+    parts = [f"{done + failures} files: {done} classified, {failures} failed",
+             *([songs + ", ".join(per)] if per else []), *([f"not sure {unsure}"] if unsure else [])]
     return "; ".join(parts)
 
 
@@ -140,6 +204,35 @@ def _print(analysis: Analysis, args: argparse.Namespace, writer: "csv._writer | 
         print(format_table(r), flush=True)
 
 
+def _print_sections(doc: dict[str, Any], args: argparse.Namespace, writer: "csv._writer | None") -> None:
+    if args.json:
+        print(json.dumps(doc), flush=True)
+    elif writer:
+        writer.writerows(section_rows(doc))
+        sys.stdout.flush()
+    else:
+        print(format_sections(doc), flush=True)
+
+
+def section_rows(doc: dict[str, Any]) -> list[list]:
+    """The CSV cue list (SECTION_COLUMNS + CSV_COLUMNS) of a --sections JSON object: one row per song."""
+    return [[i, wording.duration(s["start_s"]), wording.duration(s["end_s"]), f"{s['start_s']:.2f}",
+             f"{s['end_s']:.2f}", *csv_row(s)] for i, s in enumerate(doc["sections"], 1)]
+
+
+def format_sections(doc: dict[str, Any]) -> str:
+    """Readable block of a --sections JSON object: what was analysed, then one line per song: number, m:ss times,
+    the verdict, tempo and meter."""
+    songs = doc["sections"]
+    lines = [f"{doc['path']}  ({wording.listened(doc)}; model {doc['model']['name']}): "
+             f"{len(songs)} song{'s' if len(songs) != 1 else ''}"]
+    for i, s in enumerate(songs, 1):
+        meter = wording.meter(s)
+        lines.append(f"  {i:2d}  {wording.span(s):>15}  {wording.verdict(s)}; {wording.tempo(s)}"
+                     + (f"; meter {meter}" if meter else ""))
+    return "\n".join(lines)
+
+
 def csv_row(r: dict) -> list:
     """One CSV row (CSV_COLUMNS) of a classify JSON object."""
     first, second = r["top2"]
@@ -151,12 +244,13 @@ def csv_row(r: dict) -> list:
             r["truncated"], r["incomplete"], "", *(f"{r['probabilities'][d]:.4f}" for d in DANCE_IDS)]
 
 
-def failed_row(name: str, error: str) -> list[str]:
-    """The CSV row of a file that could not be classified: its path and the error, the rest empty."""
+def failed_row(name: str, error: str, sections: bool = False) -> list[str]:
+    """The CSV row of a file that could not be classified: its path and the error, the rest empty (and the
+    SECTION_COLUMNS first with --sections)."""
     reason = error[len(name) + 2:] if error.startswith(f"{name}: ") else error
     row = dict.fromkeys(CSV_COLUMNS, "")
     row.update(path=name, error=reason)
-    return list(row.values())
+    return [""] * len(SECTION_COLUMNS) * sections + list(row.values())
 
 
 def format_table(r: dict) -> str:

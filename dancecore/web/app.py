@@ -145,7 +145,7 @@ def create_app(classifier_or_service: Classifier | ClassificationService, hub: E
             r = outcome.result
             note_outcome(request, f"result {r.dance} {r.confidence:.2f} ({'not sure' if r.not_sure else 'sure'}), "
                                   f"{r.duration_s:.0f} s analysed in {outcome.run_s:.1f} s")
-            return JSONResponse(r.to_dict())
+            return JSONResponse(outcome.to_dict())
         return refused(request, outcome)
 
     @app.get("/api/live", summary="The live adapter's latest event")

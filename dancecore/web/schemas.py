@@ -41,7 +41,7 @@ class TimelineWindow(BaseModel):
 
 
 class ClassifyResult(BaseModel):
-    """The answer of POST /api/classify: the object `dancecore classify --json` prints."""
+    """The answer of POST /api/classify: the object `dancecore classify --json` prints (and `sections`)."""
 
     model_config = ConfigDict(extra="allow")
     path: str = Field(description="the uploaded file's name")
@@ -66,6 +66,17 @@ class ClassifyResult(BaseModel):
     padded: bool = Field(description="the clip was shorter than one window and was padded")
     timeline: list[TimelineWindow]
     model: dict[str, str]
+    sections: list[SectionResult] | None = Field(
+        default=None, description="the recording's songs one by one (as `dancecore classify --sections` finds "
+        "them), when it is at least limits.sections_min_s long and holds more than one; each timeline counts from "
+        "the song's start")
+
+
+class SectionResult(ClassifyResult):
+    """One song of a longer recording: the answer for its audio alone, and where it lies."""
+
+    start_s: float = Field(description="where the song's music begins in the recording, seconds")
+    end_s: float = Field(description="where it ends, seconds")
 
 
 class Problem(BaseModel):
@@ -98,6 +109,7 @@ class LimitsInfo(BaseModel):
     workers: int
     queue_size: int
     cooldown_s: float
+    sections_min_s: float
 
 
 class Info(BaseModel):

@@ -132,6 +132,7 @@ function showResult(r) {
   $("style").textContent = styleText(r);
   $("listened").textContent = Words.listened(r);
   $("listened").parentElement.classList.toggle("warn", Boolean(r.incomplete));
+  showSections(r.sections || []);
   showBars(r.probabilities);
   showLegend();
   $("result").hidden = false;
@@ -145,6 +146,17 @@ function styleText(r) {
   const styles = new Set(r.top2.map((t) => dancesById[t.dance].style));
   if (!r.not_sure) return title(dancesById[r.dance].style);
   return styles.size === 1 ? `probably ${title([...styles][0])}` : "Latin or Standard";
+}
+
+// A recording of several songs (a set): each song's times and answer, as the CLI's --sections table says them.
+function showSections(sections) {
+  $("sections").replaceChildren(...sections.map((s) => {
+    const item = document.createElement("li");
+    item.dataset.dance = s.not_sure ? "" : s.dance;
+    item.textContent = Words.section(s);
+    return item;
+  }));
+  $("sections-box").hidden = sections.length < 2;
 }
 
 function showBars(probabilities) {

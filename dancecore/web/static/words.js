@@ -46,5 +46,9 @@ const Words = (() => {
     return heard;
   }
 
-  return { ALSO_FITS, duration, percent, headline, howSure, verdict, tempo, meter, listened };
+  const span = (s) => `${duration(s.start_s)}-${duration(s.end_s)}`;
+
+  const section = (s) => `${span(s)} ${verdict(s)}`;
+
+  return { ALSO_FITS, duration, percent, headline, howSure, verdict, tempo, meter, listened, span, section };
 })();
