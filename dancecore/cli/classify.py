@@ -55,7 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "changes of dance, as dancecore live does, and classify each song on its own: one row per song")
     p.add_argument("--cue", metavar="FILE.cue", help="write the songs of one recording as a CUE sheet (implies "
                    "--sections)")
-    p.add_argument("--max-duration", type=float, metavar="S",
+    p.add_argument("--max-duration", type=float, default=MAX_ANALYSED_S, metavar="S", action=GivenAction,
                    help=f"analyse at most the first S seconds (default {MAX_ANALYSED_S:.0f}, as the web page "
                    f"and the bot; with --sections {MAX_SET_S:.0f})")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
@@ -63,6 +63,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, metavar="P",
                    help="say 'not sure' below this top probability (default: the model's)")
     p.set_defaults(run=run)
+
+
+class GivenAction(argparse.Action):
+    """Stores the option's value and notes that it was given (`<dest>_given`), so a default can depend on others."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
@@ -80,8 +89,8 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     args.sections = args.sections or bool(args.cue)
-    if args.max_duration is None:
-        args.max_duration = MAX_SET_S if args.sections else MAX_ANALYSED_S
+    if args.sections and not getattr(args, "max_duration_given", False):
+        args.max_duration = MAX_SET_S
     if args.stride <= 0:
         raise DancecoreError(f"--stride must be a positive number of frames, got {args.stride}")
     if args.max_duration <= 0:
