@@ -10,8 +10,12 @@ import io
 import shutil
 import subprocess
 import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import soundfile as sf
@@ -22,6 +26,8 @@ from dancecore.sniff import SOUNDFILE_FORMATS, read_head, sniff_media_type
 
 TARGET_SR = 22050
 DEFAULT_MAX_DURATION_S = 30 * 60.0
+MAX_ANALYSED_S = 600.0     # seconds of a recording analysed by default, by every front end (CLI, web, bot)
+MAX_SET_S = 2 * 3600.0     # seconds of a recording split into songs by default (a DJ set of an hour or two)
 DEFAULT_TIMEOUT_S = 120.0
 SILENCE_PEAK = 1e-4  # peak amplitude (full scale = 1) below which a clip counts as silent
 # a decoded recording shorter than its header's length by more than this (seconds, or share of the length,
@@ -95,6 +101,30 @@ def load_audio(
     truncated = source_duration_s is not None and source_duration_s > max_duration_s + 0.5
     return Audio(samples=samples, sr=sr, source_duration_s=source_duration_s, truncated=truncated,
                  incomplete=is_incomplete(len(samples) / sr, source_duration_s, max_duration_s))
+
+
+Source = TypeVar("Source")
+
+
+def decode_ahead(sources: Sequence[Source], decode: Callable[[Source], Audio]) -> Iterator[Future[Audio]]:
+    """`decode` of each source, in order, as futures, decoded one ahead on a thread of its own: the first starts at
+    once (it decodes while the caller loads its model), each next one while the caller analyses the one before.
+    Decoding leaves the GIL free (libsndfile's reads, the ffmpeg process), so on two cores it hides behind the
+    caller's work. A source's error (AudioError...) comes out of its future's result(); at most two decoded
+    recordings are held at a time."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
+    pending = deque(pool.submit(decode, source) for source in sources[:1])
+
+    def futures() -> Iterator[Future[Audio]]:
+        try:
+            for following in range(1, len(sources) + 1):
+                if following < len(sources):
+                    pending.append(pool.submit(decode, sources[following]))
+                yield pending.popleft()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    return futures()
 
 
 def is_incomplete(decoded_s: float, source_duration_s: float | None, max_duration_s: float) -> bool:

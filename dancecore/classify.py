@@ -1,19 +1,27 @@
-"""From audio to a Result: decode within the limits, run the model unit (dancecore.model), report."""
+"""From audio to a Result: decode within the limits, run the model unit (dancecore.model), report.
+
+Importing this module loads neither ONNX Runtime nor scipy (they come with dancecore.model, which a caller
+imports to load a model), so a front end can start decoding its first recording (dancecore.audio) while
+they load.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import soxr
 
 from dancecore.audio import DEFAULT_MAX_DURATION_S, DEFAULT_TIMEOUT_S, Audio, load_audio
 from dancecore.dances import DANCE_IDS
 from dancecore.errors import DancecoreError
-from dancecore.model import DanceModel, SongAnalysis
 from dancecore.result import Result
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
-from dancecore.song import SongDecision
+
+if TYPE_CHECKING:
+    from dancecore.model import DanceModel, SongAnalysis
+    from dancecore.song import SongDecision
 
 
 @dataclass
@@ -58,8 +66,19 @@ class Classifier:
                            timeout_s=self.timeout_s, name=label)
         return self.analyse_audio(audio, label)
 
+    def at_model_rate(self, audio: Audio) -> Audio:
+        """Decoded audio at the model's sample rate (resampled as load_audio does when it was decoded at another,
+        e.g. at dancecore.audio.TARGET_SR before the model was loaded)."""
+        sr = self.model.features.sr
+        if audio.sr == sr:
+            return audio
+        samples = np.clip(soxr.resample(audio.samples, audio.sr, sr, quality="HQ"), -1.0, 1.0)
+        return Audio(samples.astype(np.float32, copy=False), sr, audio.source_duration_s, audio.truncated,
+                     audio.incomplete)
+
     def analyse_audio(self, audio: Audio, label: str) -> Analysis:
-        """Classify decoded audio (mono float32 at the model's rate)."""
+        """Classify decoded mono audio (`at_model_rate`)."""
+        audio = self.at_model_rate(audio)
         spectrogram, song = self.model.analyse_audio(audio.samples, self.stride_frames)
         return self._analysis(spectrogram, song, label, audio)
 

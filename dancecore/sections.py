@@ -41,7 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dancecore import __version__, wording
-from dancecore.audio import Audio
+from dancecore.audio import MAX_SET_S, Audio
 from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS
 from dancecore.errors import DancecoreError
@@ -51,7 +51,6 @@ from dancecore.stream.settings import EngineConfig, TrackerConfig
 from dancecore.stream.tracker import Tracker
 from dancecore.stream.windows import LEVEL_BLOCK_S, WindowStream, level_dbfs
 
-MAX_SET_S = 2 * 3600.0    # seconds of a recording split into songs by default (a DJ set of an hour or two)
 STOP_LAG_S = 7.0          # a song ended by talk or a fade: its music stopped this long before the tracker's event
 CHANGE_SEARCH_S = 30.0    # a crossfade's change point is sought this far before the new song's first call, seconds
 CHANGE_LAG_S = 4.0        # a window stops naming the old dance this long after the new song took over, seconds

@@ -24,7 +24,7 @@ from typing import Any, Hashable
 import numpy as np
 import yaml
 
-from dancecore.audio import SILENCE_PEAK, Audio, load_audio
+from dancecore.audio import MAX_ANALYSED_S, SILENCE_PEAK, Audio, load_audio
 from dancecore.classify import Classifier
 from dancecore.errors import AudioError, ConfigError
 from dancecore.plots import timeline_png
@@ -40,7 +40,6 @@ MB = 1024 * 1024  # "MB" as Discord and most upload forms count it
 MEDIA_APPLICATION_TYPES = {"application/ogg", "application/octet-stream", "application/mp4",
                            "application/x-matroska", "application/vnd.rn-realmedia"}
 FORMATS_HINT = "mp3, m4a, wav, ogg, opus, flac or a phone video"
-MAX_ANALYSED_S = 600.0   # seconds of a recording analysed by default, by every front end (CLI, web, bot)
 SECTIONS_SHARE = 0.8     # a recording's songs are sought only within this share of timeout_s (then: none shown)
 SECTIONS_PROBE_S = 30.0  # seconds of a recording streamed before the pace says whether its songs can be found in time
 

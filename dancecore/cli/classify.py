@@ -9,19 +9,19 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from dancecore import wording
-from dancecore.audio import DEFAULT_TIMEOUT_S, Audio, load_audio
+from dancecore.audio import DEFAULT_TIMEOUT_S, MAX_ANALYSED_S, MAX_SET_S, TARGET_SR, Audio, decode_ahead, load_audio
 from dancecore.classify import Analysis, Classifier
 from dancecore.dances import BY_ID, DANCE_IDS
 from dancecore.errors import DancecoreError
-from dancecore.model import load_model
-from dancecore.sections import MAX_SET_S, Section, cue_sheet, find_sections, sections_dict
 from dancecore.segments import DEFAULT_STRIDE_FRAMES
-from dancecore.service import MAX_ANALYSED_S
+
+if TYPE_CHECKING:
+    from dancecore.sections import Section
 
 MEDIA_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".mp4", ".m4v",
                   ".webm", ".mkv", ".mov", ".wma", ".aif", ".aiff"}
@@ -104,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
         raise DancecoreError("standard input (-) can be read once; give - only once")
     if args.cue:
         check_cue_target(args.cue, files)
+    decoded = decode_ahead(files, lambda path: load_audio(
+        read_stdin() if str(path) == STDIN else path, sr=TARGET_SR, max_duration_s=args.max_duration,
+        timeout_s=args.timeout, name=STDIN_NAME if str(path) == STDIN else str(path)))
+    from dancecore.model import load_model  # here: ONNX Runtime and scipy load while the first recording decodes
+
     classifier = Classifier(load_model(args.model), stride_frames=args.stride, max_duration_s=args.max_duration,
                             timeout_s=args.timeout, min_top_probability=args.threshold)
     writer = csv.writer(sys.stdout) if args.csv else None
@@ -111,14 +116,14 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow([*SECTION_COLUMNS, *CSV_COLUMNS] if args.sections else CSV_COLUMNS)
     failures, results = 0, []
     progress = tqdm(files, unit="file", disable=len(files) < 2, file=sys.stderr)
-    for path in progress:
+    for path, decoding in zip(progress, decoded):
         name = STDIN_NAME if str(path) == STDIN else str(path)
         try:
-            source = read_stdin() if str(path) == STDIN else path
+            audio = classifier.at_model_rate(decoding.result())
             if args.sections:
-                audio, sections = split(classifier, source, name)
+                sections = split(classifier, audio, name)
             else:
-                analysis = classifier.analyse(source, name)
+                analysis = classifier.analyse_audio(audio, name)
         except DancecoreError as exc:
             failures += 1
             tqdm.write(f"dancecore: error: {exc}", file=sys.stderr)
@@ -128,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
                     sys.stdout.flush()
             continue
         if args.sections:
+            from dancecore.sections import sections_dict
+
             if args.cue:
                 write_cue(args.cue, sections, name)
             results.extend(section.result for section in sections)
@@ -146,16 +153,14 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failures else 0
 
 
-def split(classifier: Classifier, source: Path | bytes, name: str) -> tuple[Audio, list[Section]]:
-    """Decode a recording (within the classifier's limits) and find its sections, with a progress bar in seconds of
-    audio on a terminal."""
-    model = classifier.model
-    audio = load_audio(source, sr=model.features.sr, max_duration_s=classifier.max_duration_s,
-                       timeout_s=classifier.timeout_s, name=name)
+def split(classifier: Classifier, audio: Audio, name: str) -> list[Section]:
+    """The sections of a decoded recording (at the model's rate), with a progress bar in seconds of audio on a
+    terminal."""
+    from dancecore.sections import find_sections  # here: dancecore.stream and pydantic, only --sections needs them
+
     with tqdm(total=round(audio.duration_s), unit="s", desc=Path(name).name, disable=None, leave=False,
               file=sys.stderr) as bar:
-        sections = find_sections(classifier, audio, name, progress=lambda s: bar.update(round(s) - bar.n))
-    return audio, sections
+        return find_sections(classifier, audio, name, progress=lambda s: bar.update(round(s) - bar.n))
 
 
 def check_cue_target(cue: str, files: list[Path]) -> None:
@@ -171,6 +176,8 @@ def check_cue_target(cue: str, files: list[Path]) -> None:
 
 def write_cue(cue: str, sections: list[Section], name: str) -> None:
     """The CUE sheet of `sections` of recording `name` into `cue`, naming the recording relative to the sheet."""
+    from dancecore.sections import cue_sheet
+
     media = name if name == STDIN_NAME else os.path.relpath(Path(name).resolve(), Path(cue).resolve().parent)
     try:
         Path(cue).write_text(cue_sheet(sections, media), encoding="utf-8")
