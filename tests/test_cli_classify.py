@@ -295,6 +295,16 @@ def test_only_the_named_command_is_imported() -> None:
     assert train_help.returncode == 0 and "--resume" in train_help.stdout and "Train a dance classifier" in train_help.stdout
 
 
+def test_classify_parser_leaves_the_heavy_imports_to_run() -> None:
+    """Building the classify parser loads neither ONNX Runtime, scipy nor the model unit (run() imports them while
+    the first recording decodes), nor what only --sections (dancecore.stream, pydantic) or the web service (asyncio,
+    yaml) need: issue 16's speed target counts the whole process."""
+    classify = imported_modules(["classify", "x.mp3"])
+    heavy = {"onnxruntime", "scipy", "pywt", "pydantic", "yaml", "asyncio", "torch", "matplotlib"}
+    assert not {name for name in classify if name.split(".")[0] in heavy}
+    assert not classify & {"dancecore.model", "dancecore.sections", "dancecore.stream", "dancecore.service"}
+
+
 def test_a_command_whose_extra_is_missing_says_which_to_install() -> None:
     """Without PyTorch (a user install), `dancecore train` names the train extra in one line, exit status 2."""
     code = ("import sys; sys.modules['torch'] = None; from dancecore.cli import main; "

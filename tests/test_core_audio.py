@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import librosa
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from dancecore.audio import load_audio
+from dancecore.audio import decode_ahead, load_audio
 from dancecore.errors import AudioError
 from dancecore.features import FeatureSettings, StreamingLogMel, log_mel
 from tests.conftest import song
@@ -95,6 +96,31 @@ def test_truncated_file_decodes_what_is_there_and_says_it_is_incomplete(clip: Pa
     assert audio.incomplete and not audio.truncated and audio.source_duration_s == pytest.approx(12, abs=0.1)
     assert not load_audio(full).incomplete
     assert not load_audio(cut, max_duration_s=3).incomplete   # what the limit asked for was all there
+
+
+def test_decode_ahead_gives_each_recording_in_order_one_ahead(clip: Path, tmp_path: Path) -> None:
+    """Each source's audio in order, a bad file's error from its own future, and the next recording decoding while
+    the caller holds the current one, never two ahead."""
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"not audio at all " * 64)
+    started: list[Path] = []
+
+    def decode(path: Path):
+        started.append(path)
+        return load_audio(path)
+
+    futures = decode_ahead([clip, bad, clip], decode)
+    first = next(futures).result()
+    assert abs(first.duration_s - 12.0) < 0.15
+    deadline = time.monotonic() + 30
+    while len(started) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert started == [clip, bad]   # the second decodes while the first is in our hands; the third waits
+    with pytest.raises(AudioError, match="bad.mp3"):
+        next(futures).result()
+    assert np.array_equal(next(futures).result().samples, first.samples)
+    assert list(futures) == [] and started == [clip, bad, clip]
 
 
 def test_streaming_spectrogram_equals_offline(song_labels) -> None:
