@@ -149,7 +149,7 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
     previous_row = offset + (position - 1) % meter
     kind = (position == 0).astype(int)
     ratios = _ratios(acts)
-    observe = _observations(ratios, taus)[:, kind].astype(np.float32)          # (n, row, to)
+    observe = _observations(ratios, taus).astype(np.float32)                   # (n, kind, to): rows by kind[row]
     src, log_a = _transitions(taus)
     log_a = log_a.astype(np.float32)
     log_init = -np.log(meter * taus.sum())                                     # every state equally likely
@@ -172,8 +172,8 @@ def _best_paths(acts: np.ndarray, taus: np.ndarray) -> dict[int, _Path]:
         if t0 == 0:                                   # or frame 0 is the first frame of a beat
             starts_at_0 = log_init[:, None] >= best[0]
             best[0] = np.maximum(best[0], log_init[:, None])
-        score[frames + longest] = best + observe[frames]
-    ending = np.where(np.arange(n)[:, None] + taus[None, :] >= n, 0.0, -np.inf)[:, None, :]
+        score[frames + longest] = best + observe[frames][:, kind]
+    ending = np.where(np.arange(n)[:, None] + taus[None, :] >= n, np.float32(0), np.float32(-np.inf))[:, None, :]
     final = score[longest:] + ending
     paths = {}
     for m in METERS:
