@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -260,6 +261,30 @@ def test_a_quiet_passage_keeps_its_song(classifier: Classifier, song_labels, dan
     assert not [e for _, e in events if isinstance(e, SilenceEvent)]
     calls = [e for _, e in events if isinstance(e, DanceEvent)]
     assert [(e.dance, e.song) for e in calls if not e.not_sure] == [(dance, 1)] and {e.song for e in calls} == {1}
+
+
+def talk(seconds: float, tmp_path: Path) -> np.ndarray:
+    """`seconds` of synthetic talk (espeak-ng, repeated), peak 0.5, at SR."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (apt-get install espeak-ng)")
+    wav = tmp_path / "talk.wav"
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), "Thank you, that was lovely. Before the next dance, "
+                    "a quick announcement: the bar is open until eleven. Please find your partners now."], check=True)
+    speech = load_audio(wav, sr=SR).samples
+    speech = np.tile(speech, int(np.ceil(seconds * SR / len(speech))))[: int(seconds * SR)]
+    return speech * np.float32(0.5 / np.abs(speech).max())
+
+
+def test_talk_right_after_a_song_ends_it_within_4_s(classifier: Classifier, song_labels, tmp_path: Path) -> None:
+    """Issue 17: an MC speaking the moment the music stops ended the song only 8 s later (with the silence
+    after the talk); now within 4 s, and the talk itself is never called."""
+    needs_beat(classifier)
+    jive = song_audio(song_labels, "jive", "Candyman", 40.0)
+    events = play(classifier, np.concatenate([jive, talk(20.0, tmp_path), np.zeros(3 * SR, np.float32)]))
+    end = len(jive) / SR
+    assert [(e.kind, e.song) for _, e in events if e.kind != "tempo"] == [("dance", 1), ("silence", 1)]
+    (t, silence), = [(t, e) for t, e in events if isinstance(e, SilenceEvent)]
+    assert silence.reason == "talk" and end < t <= end + 4.0
 
 
 def test_a_wrong_first_call_is_revised_within_its_song(classifier: Classifier, song_labels) -> None:

@@ -97,7 +97,7 @@ def test_a_steady_song_is_called_once_with_the_core_s_result(tracker: Tracker) -
     events = run(tracker, [(20, probs("quickstep"), {"facts": beat(100.0)})])
     assert calls(events) == [("quickstep", 1, False, False)]
     (t, event), = events
-    assert event.windows == tracker.config.min_windows == tracker.config.stable_windows
+    assert event.windows == tracker.config.quick_windows == 1     # 0.8: very sure, called at its first window
     assert event.since_song_start_s == pytest.approx(t)   # the sound began with the stream
     result = event.result
     assert result.dance == "quickstep" and result.confidence == pytest.approx(0.8) and not result.not_sure
@@ -106,6 +106,15 @@ def test_a_steady_song_is_called_once_with_the_core_s_result(tracker: Tracker) -
     as_json = event.to_dict()
     assert as_json["event"] == "dance" and as_json["dance"] == "quickstep" and as_json["revised"] is False
     assert {"bpm", "mpm", "dj_bpm"} <= set(as_json["tempo"]) and as_json["meter"]["beats_per_bar"] == 4
+
+
+def test_a_less_sure_decision_is_called_once_it_held() -> None:
+    """Sure (above the model's 0.5) but under quick_call_probability: called once the song has min_windows windows
+    and its decision named the dance for the last stable_windows."""
+    config = TrackerConfig()
+    events = run(make(), [(20, probs("tango", 0.6), {})])
+    assert calls(events) == [("tango", 1, False, False)]
+    assert events[0][1].windows == config.min_windows == config.stable_windows > config.quick_windows
 
 
 def test_unsure_music_gets_one_not_sure_call_then_its_first_named_call(tracker: Tracker) -> None:
@@ -125,7 +134,7 @@ def test_the_first_call_waits_while_the_meter_heard_disagrees() -> None:
     assert calls(waltz_heard) == calls(four_heard) == calls(unsure_meter) == [("slow_foxtrot", 1, False, False)]
     waited = waltz_heard[0][0] - (START - 5.2)
     assert waited == pytest.approx(TrackerConfig().unsure_after_s, abs=HOP)
-    assert four_heard[0][0] == unsure_meter[0][0] == START + 2 * HOP
+    assert four_heard[0][0] == unsure_meter[0][0] == START           # very sure, the meter fits: at once
 
 
 def test_talk_before_the_music_without_silence_calls_only_the_music(tracker: Tracker) -> None:
@@ -181,8 +190,10 @@ def test_quiet_smooth_or_beatless_stretches_inside_a_song_keep_it(tracker: Track
                            (8, probs("slow_waltz", 0.6), {"onset_variation": 0.1}),           # smooth, steady
                            (8, probs("slow_waltz", 0.6), {"low_energy_ratio": 0.45}),         # sparse, beat clear
                            (8, probs("slow_waltz", 0.6), {"level": -35.0, "clarity": 0.1}),   # soft verse
+                           (8, probs("slow_waltz", 0.6), {"low_energy_ratio_now": 0.5, "onset_variation_now": 2.0}),
+                           (8, probs("slow_waltz", 0.6), {"level": -35.0, "low_energy_ratio_now": 0.5}),
                            (10, probs("slow_waltz"), {})])
-    assert kinds(events) == ["dance"]
+    assert kinds(events) == ["dance"]     # the last two: sparse and bursty but loud, soft and sparse but smooth
 
 
 def test_talk_after_a_song_ends_it_and_the_next_song_is_called(tracker: Tracker) -> None:
@@ -193,6 +204,18 @@ def test_talk_after_a_song_ends_it_and_the_next_song_is_called(tracker: Tracker)
     talk_start = START + 10 * HOP
     assert events[1][1].reason == "talk"
     assert events[1][0] == pytest.approx(talk_start + (tracker.config.talk_gap_s / HOP - 1) * HOP)
+
+
+def test_talk_right_after_the_music_ends_the_song_within_seconds(tracker: Tracker) -> None:
+    """Issue 17: talk starting as the music stops was found 8 s late (the talk measures reach 4-6 s back into the
+    music). Over the last 2 s it is talk-like (quiet frames, bursty onsets) and far below the song: 2 hops end it."""
+    song = {"facts": beat(100.0), "recent": beat(100.0)}
+    talk = {**song, "level": -35.0, "low_energy_ratio_now": 0.5, "onset_variation_now": 2.0}   # the song still heard
+    later = {**talk, "clarity": 0.05, "low_energy_ratio": 0.5, "recent": beat(70.0, confidence=0.2)}
+    events = run(tracker, [(10, probs("rumba"), song), (3, probs("rumba", 0.6), talk), (8, probs("jive", 0.3), later)])
+    assert kinds(events) == ["dance", "silence"] and events[1][1].reason == "talk"
+    talk_start = START + 10 * HOP
+    assert events[1][0] == pytest.approx(talk_start + (tracker.config.talk_now_hops - 1) * HOP)
 
 
 def test_talk_over_the_song_s_beat_keeps_the_song(tracker: Tracker) -> None:

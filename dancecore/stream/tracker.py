@@ -11,17 +11,23 @@ Per window (one per hop; thresholds in TrackerConfig):
   gap inside a window (a gap shorter than whole hops, seen once the sound is back). A silent hop is skipped.
 - **Music that stopped** ends a song: `talk_gap_s` of hops that sound like talk (many quiet frames and
   little beat clarity) or, once the song is called, are `level_drop_db` quieter than the song so far,
-  unless the beat network still hears the song's beat (steady, at its tempo). Nothing else ends a song:
-  a quiet, smooth or beat-less stretch inside a song (a breakdown, a soft verse) keeps it and its dance.
+  unless the beat network still hears the song's beat (steady, at its tempo). Talk right after the music
+  is found sooner, by measures of the last few seconds only (`engine.talk_now_s`; the ones above reach 4-8 s
+  back into the music): `talk_now_hops` hops in a row that are talk-like there (many quiet frames and
+  bursty onsets, `talk_now_onset_variation`) and `talk_now_drop_db` under the called song's level. Nothing
+  else ends a song: a quiet, smooth or beat-less stretch inside a song (a breakdown, a soft verse) keeps it
+  and its dance.
 - **Doubtful** windows (talk-like, steady sound such as a fan or hum, no beat clarity, unless the beat
   network hears a steady beat) are not evidence; they never restart the song.
 - **First call**: once the song has `min_windows` windows and its decision has named the same dance,
-  sure, for `stable_windows` windows in a row (held while the beat network hears, with at least
-  `meter_hold_confidence`, another meter than the dance's). After `unsure_after_s` of music the decision
-  is called as it stands, sure or "not sure".
+  sure, for `stable_windows` windows in a row, or `quick_windows` when its top probability reaches
+  `quick_call_probability` (held while the beat network hears, with at least `meter_hold_confidence`,
+  another meter than the dance's). After `unsure_after_s` of music the decision is called as it stands,
+  sure or "not sure".
 - **Revision** (same song): the decision names another dance, sure, ahead of the called one by
   `revise_margin`, for `stable_windows` windows in a row (twice as many to go back to a dance named
-  earlier for this song), or a "not sure" call becomes sure for as many windows.
+  earlier for this song). A "not sure" call becomes sure as a first call does (the same windows); that
+  call names the song's first dance, so it is not a revision.
 - **A change of dance**: `change_windows` windows in a row each naming another dance confidently
   (twice as many to go back). Within `new_song_after_s` of the song's start the first call was wrong:
   the song's evidence starts again at the change and the call is revised at once. Later it is a new song
@@ -72,6 +78,8 @@ class Observation:
     level profile, oldest first), which tells where in the window the music began; other: the rhythm
     branch's probability that the window is another dance (None for models without one);
     onset_variation: std / mean of the spectral flux of the recent audio (low for steady noise or hum);
+    low_energy_ratio_now, onset_variation_now: the same two measures over the last few seconds only (engine
+    talk_now_s), which find talk right after the music;
     song_tempo: onset tempo and beat clarity of the current song so far; facts: the beat network's facts of
     the song so far (meter over its latest `song_s`, tempo over its latest `beat_tempo_s`); recent: its facts
     of the last `beat_recent_s` (song_tempo, facts, recent: None between songs, facts and recent None
@@ -87,6 +95,8 @@ class Observation:
     level_block_s: float
     other: float | None = None
     onset_variation: float = 1.0
+    low_energy_ratio_now: float = 0.0
+    onset_variation_now: float = 1.0
     song_tempo: Tempo | None = None
     facts: RhythmFacts | None = None
     recent: RhythmFacts | None = None
@@ -143,6 +153,7 @@ class Tracker:
         # hops are whole frames, not exact seconds
         self._talk_hops = max(1, round(config.talk_gap_s / hop_s))
         self._stopped = 0                   # hops in a row that sound like the music stopped
+        self._talking = 0                   # hops in a row of talk right after the music
         self._resume_s = 0.0                # no song starts before this (input lost until then)
         self._in_song = False
         self._start(0.0)
@@ -168,11 +179,14 @@ class Tracker:
             self._start(max(self._resume_s, obs.sound_start_s(cfg.silence_dbfs)))
             self.phase = "listening"
         # a window's talk and level measures reach min_music_s back: before that they hear the silence
-        stopped = self._music_stopped(obs) if obs.t_s >= self._measured_from_s else None
+        measured = obs.t_s >= self._measured_from_s
+        talk_now = measured and self._talk_now(obs)
+        self._talking = self._talking + 1 if talk_now else 0
+        stopped = "talk" if talk_now else self._music_stopped(obs) if measured else None
         if stopped is not None:
             self._stopped += 1
-            if self._stopped >= self._talk_hops:    # talk or sound without music: a song from here on
-                events += self._end(stopped, obs.t_s)
+            if self._stopped >= self._talk_hops or self._talking >= cfg.talk_now_hops:
+                events += self._end(stopped, obs.t_s)   # talk or sound without music: a song from here on
                 self._start(obs.t_s, measured_now=True)
                 self._stopped = self._talk_hops - 1  # each further hop of it moves the song's start on
                 self.phase = "unsure"
@@ -209,13 +223,28 @@ class Tracker:
                         or obs.onset_variation < cfg.min_onset_variation)
         return unlike_music and not self._beat_heard(obs)
 
+    def _song_level_dbfs(self) -> float:
+        """Median RMS level of the song's windows' last hops, dB full scale."""
+        return float(np.median([o.rms_dbfs for o in self._song]))
+
+    def _talk_now(self, obs: Observation) -> bool:
+        """Talk right after the called song's music: its last few seconds talk-like (many quiet frames, bursty
+        onsets) and the hop far quieter than the song. Speech is both; music, however sparse, is seldom both, and
+        not while far quieter than itself (measured on the 29 songs of scripts/bench_live.py: no window)."""
+        cfg = self.config
+        if self._call_event is None or not self._song:
+            return False
+        return (obs.low_energy_ratio_now > cfg.max_low_energy_ratio and
+                obs.onset_variation_now > cfg.talk_now_onset_variation and
+                obs.rms_dbfs < self._song_level_dbfs() - cfg.talk_now_drop_db)
+
     def _music_stopped(self, obs: Observation) -> str | None:
         """"talk" (talk-like) or "faded" (far quieter than the called song so far) when the beat network does
         not hear the song's beat going on; None while the music plays."""
         cfg = self.config
         talk = obs.low_energy_ratio > cfg.max_low_energy_ratio and obs.clarity < cfg.talk_max_clarity
         called = self._call_event is not None and bool(self._song)
-        dropped = called and obs.rms_dbfs < float(np.median([o.rms_dbfs for o in self._song])) - cfg.level_drop_db
+        dropped = called and obs.rms_dbfs < self._song_level_dbfs() - cfg.level_drop_db
         if not (talk or dropped):
             return None
         song_bpm = obs.facts.bpm if obs.facts is not None else 0.0
@@ -245,8 +274,11 @@ class Tracker:
         cfg = self.config
         sure = decision.not_sure_reason is None
         self._tops.append(decision.dance if sure else None)
-        held = sure and len(self._tops) == self._tops.maxlen and len(set(self._tops)) == 1
-        enough = len(self._song) >= cfg.min_windows
+        quick = sure and decision.probabilities[decision.dance] >= cfg.quick_call_probability
+        needed = cfg.quick_windows if quick else cfg.stable_windows
+        tops = list(self._tops)[-needed:]
+        held = sure and len(tops) == needed and len(set(tops)) == 1
+        enough = len(self._song) >= (cfg.quick_windows if quick else cfg.min_windows)
         if enough and held and self._meter_fits(decision.dance, obs):
             return [self._call(obs, decision)]
         if enough and obs.t_s - self._start_s >= cfg.unsure_after_s:
@@ -282,6 +314,8 @@ class Tracker:
                 needed *= 2 if decision.dance in self._named else 1
         elif sure and call.not_sure:
             wanted = (decision.dance, sure)
+            if decision.probabilities[decision.dance] >= cfg.quick_call_probability:
+                needed = cfg.quick_windows
         self._lead = self._lead + 1 if wanted is not None and wanted == self._wanted else int(wanted is not None)
         self._wanted = wanted
         if wanted is not None and self._lead >= needed and self._meter_fits(decision.dance, obs):
@@ -401,7 +435,7 @@ class Tracker:
     def _end(self, reason: str, t_s: float) -> list[Event]:
         """The current song is over; a SilenceEvent when it was called."""
         events: list[Event] = [SilenceEvent(self.songs, t_s, reason)] if self._call_event is not None else []
-        self._stopped = 0
+        self._stopped = self._talking = 0
         self._start(0.0)
         self._in_song = False
         self.phase = "silence"

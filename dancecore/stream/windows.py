@@ -57,8 +57,9 @@ class WindowStream:
         self.hop_frames = max(1, round(config.hop_s * features.frame_rate))
         self.tempo_frames = round(config.tempo_s * features.frame_rate)
         self.talk_frames = round(config.talk_s * features.frame_rate)
+        self.talk_now_frames = round(config.talk_now_s * features.frame_rate)
         self.song_frames = max(self.tempo_frames, round(config.song_s * features.frame_rate))
-        self.keep_frames = max(self.window_frames, self.tempo_frames, self.talk_frames)
+        self.keep_frames = max(self.window_frames, self.tempo_frames, self.talk_frames, self.talk_now_frames)
         self.window_samples = self.window_frames * features.hop_length
         self.keep_samples = max(round(config.rhythm_audio_s * features.sr), self.window_samples,
                                 (self.hop_frames + 4) * features.hop_length)
@@ -139,6 +140,8 @@ class WindowStream:
             rms_dbfs=float(level_dbfs(recent_audio[-self.hop_frames * self.features.hop_length:])),
             bpm=tempo.bpm, clarity=tempo.clarity, onset_variation=onset_variation(onsets),
             low_energy_ratio=low_energy_ratio(self._frames[max(0, local_end - self.talk_frames):local_end]),
+            low_energy_ratio_now=low_energy_ratio(self._frames[max(0, local_end - self.talk_now_frames):local_end]),
+            onset_variation_now=onset_variation(self._onsets[max(0, onset_end - self.talk_now_frames):onset_end]),
             levels_dbfs=level_dbfs(span.reshape(n_blocks, self.level_block)),
             level_block_s=self.level_block / self.features.sr,
             song_tempo=song_tempo, facts=facts, recent=recent)
