@@ -15,18 +15,18 @@ The tracker's times are refined here to what a cue list needs (the tracker itsel
   0.1 s), moved past sound shorter than SNAP_S that a pause follows (talk or a jingle between silences);
 - a song that ended in silence ends where the pause that ended it began, moved back before sound shorter than
   SNAP_S between pauses (talk between two silences belongs to neither song);
-- a song that ended in talk or a fade ends STOP_LAG_S before the tracker said so (its talk measures need a few
-  seconds of talk, and `talk_gap_s` more of it, to end a song);
+- a song that ended in talk or a fade ends STOP_LAG_S before the tracker said so (measured: talk 15 dB under the
+  song right after it ends it 1.9-2.1 s later; talk nearer the song's level only after its `talk_gap_s`, or at
+  the silence after it), or at a pause before that;
 - two songs that meet without a silence the tracker counts (a crossfade, or talk between silences too short for
-  it: the tracker saw a confident change of dance with another beat) meet where the old dance's evidence ended:
+  it: the tracker saw a confident change of dance with another beat) meet where the new dance's evidence began:
   among the windows since the old song's call (at most CHANGE_SEARCH_S before the new song's call), the window k
-  that maximises the sum over windows k..call of log(1 - p(old)) - log p(old) (a change point of the window
-  probabilities), less CHANGE_LAG_S. The old dance is the anchor, not the new one, because a new song's intro
-  often sounds like no dance in particular: its windows name its dance only when its groove begins, up to 10 s
-  later. CHANGE_LAG_S lies between half the CNN's window (2.6 s) and half the rhythm branch's 11.9 s excerpt,
-  which both still hold the old song for a while; 4 s was fitted on the benchmark's crossfades
-  (scripts/bench_sections.py). Pauses within SNAP_S of that point take over: the old song ends at the first, the
-  new one starts after the last.
+  that maximises the sum over windows k..call of log p(new dance) - log p(old dance) (a change point of the window
+  probabilities), less half a window (a window names the new dance once the new song fills about half of it).
+  Pauses within SNAP_S of that point take over: the old song ends at the first, the new one starts after the
+  last. Measured on 28 crossfades of song endings into song starts (research/sections/report.md): within 5 s of
+  the fade's middle for 22, median error 2.5 s; where the old dance's evidence ended, or the old song's beat,
+  did worse.
 
 What: each section's answer is the offline classification (`Classifier.analyse_audio`) of its audio alone, so it
 equals `dancecore classify` of that song cut out. A recording in which the tracker calls at most one song is one
@@ -51,9 +51,8 @@ from dancecore.stream.settings import EngineConfig, TrackerConfig
 from dancecore.stream.tracker import Tracker
 from dancecore.stream.windows import LEVEL_BLOCK_S, WindowStream, level_dbfs
 
-STOP_LAG_S = 7.0          # a song ended by talk or a fade: its music stopped this long before the tracker's event
+STOP_LAG_S = 2.0          # a song ended by talk or a fade: its music stopped this long before the tracker's event
 CHANGE_SEARCH_S = 30.0    # a crossfade's change point is sought this far before the new song's first call, seconds
-CHANGE_LAG_S = 4.0        # a window stops naming the old dance this long after the new song took over, seconds
 MIN_PAUSE_S = 1.0         # silence of at least this long (seconds) at a boundary is where one song ends, the next begins
 SNAP_S = 8.0              # a boundary moves to such a pause within this many seconds of it, seconds
 MIN_SECTION_S = 1.0       # a refined section shorter than this (seconds) is no section
@@ -113,7 +112,9 @@ def find_sections(classifier: Classifier, audio: Audio, label: str, engine: Engi
     tracked = track(classifier, audio.samples, engine or EngineConfig(), tracking, label, progress)
     if len(tracked.songs) <= 1:
         return [Section(0.0, audio.duration_s, whole or classifier.analyse_audio(audio, label).result)]
-    spans = refine(tracked, audio.samples, audio.sr, tracking)
+    model = classifier.model
+    spans = refine(tracked, audio.samples, audio.sr, tracking,
+                   model.window_frames * model.features.hop_length / model.features.sr)
     sections = []
     for start_s, end_s in spans:
         cut = audio.samples[round(start_s * audio.sr):round(end_s * audio.sr)]
@@ -161,8 +162,10 @@ def _note(event: Event, songs: dict[int, TrackedSong], hop: int) -> None:
     song.dance = event.dance
 
 
-def refine(tracked: Tracking, samples: np.ndarray, sr: int, tracking: TrackerConfig) -> list[tuple[float, float]]:
-    """(start_s, end_s) of each tracked song's music in mono `samples` at rate `sr`, refined as the module says."""
+def refine(tracked: Tracking, samples: np.ndarray, sr: int, tracking: TrackerConfig,
+           window_s: float) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each tracked song's music in mono `samples` at rate `sr`, refined as the module says;
+    `window_s`: the span of a window, seconds."""
     pauses = find_pauses(samples, sr, tracking.silence_dbfs)
     duration = len(samples) / sr
     songs = tracked.songs
@@ -172,11 +175,12 @@ def refine(tracked: Tracking, samples: np.ndarray, sr: int, tracking: TrackerCon
         after = songs[k + 1] if k + 1 < len(songs) else None
         if song.ended in ("change", "talk", "faded") and after is not None:
             if song.ended == "change":
-                end = start = change_point(tracked, song, after)
-            else:
-                end, start = song.end_s - STOP_LAG_S, starts[k + 1]
+                end = start = change_point(tracked, song, after, window_s)
+                stopped = tracked.times[after.call_hop]
+            else:   # the music stopped before the tracker said so
+                end, start, stopped = song.end_s - STOP_LAG_S, starts[k + 1], song.end_s
             near = [p for p in pauses if p[1] > end - SNAP_S and p[0] < start + SNAP_S
-                    and song.start_s < p[0] and p[1] < tracked.times[after.call_hop]]
+                    and song.start_s < p[0] < stopped and p[1] < tracked.times[after.call_hop]]
             if near:
                 end, start = near[0][0], near[-1][1]
             ends.append(end)
@@ -229,18 +233,16 @@ def before_pauses(anchor_s: float, pauses: list[tuple[float, float]], start_s: f
     return end
 
 
-def change_point(tracked: Tracking, old: TrackedSong, new: TrackedSong) -> float:
+def change_point(tracked: Tracking, old: TrackedSong, new: TrackedSong, window_s: float) -> float:
     """Where `new` took over from `old` without a gap (seconds): of the windows from `old`'s call (at most
     CHANGE_SEARCH_S before `new`'s call) to `new`'s call, the window k maximising the sum over k..call of
-    log(1 - p(old dance)) - log p(old dance) (where the old dance's evidence ended), its end time less
-    CHANGE_LAG_S."""
+    log p(new dance) - log p(old dance), its end time less half a window (`window_s`, seconds)."""
     times, probs = tracked.times, tracked.probs
     first = max(old.call_hop + 1, int(np.searchsorted(times, times[new.call_hop] - CHANGE_SEARCH_S)))
     first = min(first, new.call_hop)
-    p_old = np.clip(probs[first:new.call_hop + 1, DANCE_IDS.index(old.dance)], PROBABILITY_FLOOR,
-                    1 - PROBABILITY_FLOOR)
-    from_k = np.cumsum((np.log1p(-p_old) - np.log(p_old))[::-1])[::-1]
-    return float(times[first + int(np.argmax(from_k))] - CHANGE_LAG_S)
+    p = np.log(np.maximum(probs[first:new.call_hop + 1], PROBABILITY_FLOOR))
+    ratio = p[:, DANCE_IDS.index(new.first_dance)] - p[:, DANCE_IDS.index(old.dance)]
+    return float(times[first + int(np.argmax(np.cumsum(ratio[::-1])[::-1]))] - window_s / 2)
 
 
 def sections_dict(sections: list[Section], audio: Audio, label: str) -> dict[str, Any]:
