@@ -188,6 +188,24 @@ def test_heading_colours_by_style_and_not_sure_in_words(server: str, chromium: A
     page.context.close()
 
 
+def test_songs_of_a_set_are_listed_as_the_cli_says_them(server: str, chromium: Any, clips: dict[str, Path]) -> None:
+    """Issue 18 part 3: an answer with `sections` (a recording of several songs) lists each song's times and verdict
+    in the words of `dancecore classify --sections` (words.js mirrors dancecore.wording); one song: no list."""
+    page = open_page(chromium, server + "/", viewport={"width": 1000, "height": 900})
+    answer = show_result(page, clips["clip"])
+    assert "sections" not in answer and page.is_hidden("#sections-box")
+    songs = [{**answer, "start_s": 0.4, "end_s": 75.0},
+             {**answer, "start_s": 78.1, "end_s": 3735.4, "not_sure": True, "not_sure_reason": "no steady beat"}]
+    page.evaluate("r => showResult(r)", {**answer, "sections": songs})
+    assert page.is_visible("#sections-box")
+    shown = page.eval_on_selector_all("#sections li", "items => items.map(i => i.textContent)")
+    assert shown == [wording.section(s) for s in songs]
+    assert shown[1].startswith("1:18-1:02:15 Not sure: no steady beat; best guess")
+    page.evaluate("r => showResult(r)", answer)
+    assert page.is_hidden("#sections-box")
+    page.context.close()
+
+
 def test_docs_page_works_without_internet(server: str, chromium: Any) -> None:
     """Issue 19 item 1: /docs renders Swagger UI from this server alone; every other host is cut off."""
     page = chromium.new_context().new_page()

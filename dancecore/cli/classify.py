@@ -242,9 +242,10 @@ def format_sections(doc: dict[str, Any]) -> str:
     songs = doc["sections"]
     lines = [f"{doc['path']}  ({wording.listened(doc)}; model {doc['model']['name']}): "
              f"{len(songs)} song{'s' if len(songs) != 1 else ''}"]
+    width = max(len(wording.span(s)) for s in songs)
     for i, s in enumerate(songs, 1):
         meter = wording.meter(s)
-        lines.append(f"  {i:2d}  {wording.span(s):>15}  {wording.verdict(s)}; {wording.tempo(s)}"
+        lines.append(f"  {i:2d}  {wording.span(s):>{width}}  {wording.verdict(s)}; {wording.tempo(s)}"
                      + (f"; meter {meter}" if meter else ""))
     return "\n".join(lines)
 
