@@ -41,7 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dancecore import __version__, wording
-from dancecore.audio import MAX_SET_S, Audio
+from dancecore.audio import Audio
 from dancecore.classify import Classifier
 from dancecore.dances import DANCE_IDS
 from dancecore.errors import DancecoreError
@@ -53,7 +53,7 @@ from dancecore.stream.windows import LEVEL_BLOCK_S, WindowStream, level_dbfs
 
 STOP_LAG_S = 2.0          # a song ended by talk or a fade: its music stopped this long before the tracker's event
 CHANGE_SEARCH_S = 30.0    # a crossfade's change point is sought this far before the new song's first call, seconds
-MIN_PAUSE_S = 1.0         # silence of at least this long (seconds) at a boundary is where one song ends, the next begins
+MIN_PAUSE_S = 1.0         # silence this long (seconds) at a boundary is where one song ends and the next begins
 SNAP_S = 8.0              # a boundary moves to such a pause within this many seconds of it, seconds
 MIN_SECTION_S = 1.0       # a refined section shorter than this (seconds) is no section
 PROBABILITY_FLOOR = 1e-6  # window probabilities are floored here before their logarithm

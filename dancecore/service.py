@@ -2,8 +2,9 @@
 
 Chat bots and web servers share this module: size and type checks on what the client declares
 (before downloading anything), sniffing of the real bytes, a time limit on decoding and analysis,
-at most `max_duration_s` seconds analysed (a longer recording is cut, and the Result says so), the songs of
-a recording of at least `sections_min_s` one by one (`dancecore classify --sections`), friendly one-line refusals, a bounded worker pool with a bounded waiting queue ("busy" when full)
+at most `max_duration_s` seconds analysed (a longer recording is cut, and the Result says so), the
+songs of a recording of at least `sections_min_s` one by one (`dancecore classify --sections`),
+friendly one-line refusals, a bounded worker pool with a bounded waiting queue ("busy" when full)
 and a per-user cool-down. Every request gets exactly one Outcome: an Answer, a Refusal or Busy.
 
 Two ways in: `submit(data, name, user_id)` for bytes already in hand, or `admit(...)` first (cheap,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import random
 import sys
@@ -99,7 +100,7 @@ def long_set(rows: list[dict[str, str]], seed: int = 18) -> tuple[np.ndarray, li
     songs = [r for r in rows if r["kind"] == "in_set"]
     while True:
         rng.shuffle(songs)
-        if all(a["dance"] != b["dance"] for a, b in zip(songs, songs[1:])):
+        if all(a["dance"] != b["dance"] for a, b in itertools.pairwise(songs)):
             break
     n = len(songs)
     joins = [f"gap {rng.choice((2, 3, 4, 5))}" for _ in range(n - 1)]
@@ -144,7 +145,7 @@ def report(title: str, parts: list[Part], sections: list, alone: list[str], wall
     matched = match(parts, found)
     print(f"\n{title}: {duration(duration_s)} of audio, {len(parts)} songs joined")
     print(f"  sections found: {len(sections)} (songs {len(parts)}); songs split over one section each: "
-          f"{len(set(m for m in matched if m is not None))}")
+          f"{len({m for m in matched if m is not None})}")
     print("    #  dance (label)      start true/found/error   end true/found/error   join   found dance")
     errors, right, same = [], 0, 0
     for i, (part, k) in enumerate(zip(parts, matched)):
@@ -169,10 +170,11 @@ def report(title: str, parts: list[Part], sections: list, alone: list[str], wall
     print(f"  boundary errors (starts of songs 2.., ends of songs ..n-1): {len(errors)} boundaries, median "
           f"{np.median(errors_a):.1f} s, 90th percentile {np.percentile(errors_a, 90):.1f} s, worst "
           f"{errors_a.max():.1f} s, within 5 s {int(np.sum(errors_a <= 5.0))}/{len(errors)}")
-    changed = sum(a.result.dance != b.result.dance for a, b in zip(sections, sections[1:]))
+    changed = sum(a.result.dance != b.result.dance for a, b in itertools.pairwise(sections))
     named = sum(not s.result.not_sure for s in sections)
-    print(f"  dance = label {right}/{len(parts)}, = the song's true stretch classified alone {same}/{len(parts)}; sections named (not 'not sure') {named}/{len(sections)}; "
-          f"sections whose dance differs from the one before {changed}/{max(0, len(sections) - 1)}")
+    print(f"  dance = label {right}/{len(parts)}, = the song's true stretch classified alone {same}/{len(parts)}; "
+          f"sections named (not 'not sure') {named}/{len(sections)}; sections whose dance differs from the one "
+          f"before {changed}/{max(0, len(sections) - 1)}")
     print(f"  time: {wall_s:.1f} s wall = {duration_s / wall_s:.1f}x real time; CPU {cpu_s:.1f} s "
           f"({1000 * cpu_s / duration_s:.1f} ms per second of audio)")
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 
@@ -119,7 +118,7 @@ def test_web_answer_and_bot_list_the_songs(found) -> None:
     from bots.embeds import reply_for
     from dancecore.web.schemas import ClassifyResult
 
-    audio, sections = found
+    sections = found[1]
     answer = Answer(result=sections[0].result, timeline_png=None, sections=sections)
     body = json.loads(json.dumps(answer.to_dict()))
     ClassifyResult.model_validate(body)

@@ -46,7 +46,8 @@ LAGS = {"old": [2.0, 3.0, 4.0, 5.0, 6.0], "new": [1.0, 2.0, 2.6, 3.0, 4.0], "bea
 
 
 def pair(a: dict[str, str], b: dict[str, str]) -> np.ndarray:
-    """The last EXCERPT_S of song a crossfaded into the first EXCERPT_S of song b (true boundary: EXCERPT_S - FADE_S/2)."""
+    """The last EXCERPT_S of song a crossfaded into the first EXCERPT_S of song b (true boundary:
+    EXCERPT_S - FADE_S / 2)."""
     tail = load_audio(a["path"], sr=SR, max_duration_s=1e4).samples[-round(EXCERPT_S * SR):]
     head = load_audio(b["path"], sr=SR, max_duration_s=EXCERPT_S).samples
     n = round(FADE_S * SR)
@@ -122,7 +123,8 @@ def main() -> int:
         for lag in lags:
             err = np.abs(raw[np.isfinite(raw)] - lag)
             print(f"  {rule:<4} lag {lag:.1f} s: median |error| {np.median(err):.1f} s, 90th percentile "
-                  f"{np.percentile(err, 90):.1f} s, worst {err.max():.1f} s, within 5 s {int(np.sum(err <= 5))}/{len(raw)}")
+                  f"{np.percentile(err, 90):.1f} s, worst {err.max():.1f} s, "
+                  f"within 5 s {int(np.sum(err <= 5))}/{len(raw)}")
     return 0
 
 
