@@ -236,7 +236,10 @@ def before_pauses(anchor_s: float, pauses: list[tuple[float, float]], start_s: f
 def change_point(tracked: Tracking, old: TrackedSong, new: TrackedSong, window_s: float) -> float:
     """Where `new` took over from `old` without a gap (seconds): of the windows from `old`'s call (at most
     CHANGE_SEARCH_S before `new`'s call) to `new`'s call, the window k maximising the sum over k..call of
-    log p(new dance) - log p(old dance), its end time less half a window (`window_s`, seconds)."""
+    log p(new dance) - log p(old dance), its end time less half a window (`window_s`, seconds); the tracker's start
+    of `new` when both name the same dance (a 'not sure' call's closest)."""
+    if new.first_dance == old.dance:
+        return new.start_s
     times, probs = tracked.times, tracked.probs
     first = max(old.call_hop + 1, int(np.searchsorted(times, times[new.call_hop] - CHANGE_SEARCH_S)))
     first = min(first, new.call_hop)

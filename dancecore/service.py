@@ -381,7 +381,9 @@ class ClassificationService:
             return find_sections(self.classifier, audio, name, progress=in_time, whole=whole)
         except _OutOfTime:
             log.info("%s: no time left to split it into songs", name)
-            return []
+        except Exception:  # our bug: the answer for the whole recording still goes out
+            log.exception("finding the songs of %s failed unexpectedly", name)
+        return []
 
 
 class _OutOfTime(Exception):
