@@ -83,9 +83,9 @@ class Figures:
     crossfade_new_song: int = 0
     in_gaps: int = 0
     tempo_events: int = 0
-    waltz_three: int = 0
-    waltzes: int = 0
-    four_called_three: int = 0
+    meters: list[tuple[str, int | None, int | None]] = field(default_factory=list)   # label, live at the end, offline
+    meter_time: list[tuple[str, float, float, float]] = field(default_factory=list)   # label, s reported: in 3,
+    #                                                                          with a meter, in all (from the call)
     cpu_per_s: float = 0.0
     rows: list[str] = field(default_factory=list)              # one line per song, for --verbose
 
@@ -172,10 +172,8 @@ def replay(classifier, samples: np.ndarray, overrides: dict) -> tuple[list, floa
 
 
 def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float]], offset: float,
-            offline: list[str]) -> Figures:
+            offline: list) -> Figures:
     """The figures of one replay (stream times shifted by `offset`, the silence before the set)."""
-    from dancecore.dances import BY_ID
-
     def kind(event) -> str:
         return type(event).__name__
 
@@ -203,16 +201,17 @@ def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float
             f.first_is_final += named[0].dance == named[-1].dance
             f.first_is_label += named[0].dance == song.label
             f.final_is_label += named[-1].dance == song.label
-            f.final_is_offline += named[-1].dance == offline[i]
-            last = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")][-1]
-            meter = last.result.beats_per_bar
-            if song.label in WALTZES:
-                f.waltzes += 1
-                f.waltz_three += meter == 3
-            elif BY_ID[song.label].beats_per_bar in (2, 4):
-                f.four_called_three += meter == 3
+            f.final_is_offline += named[-1].dance == offline[i].dance
         else:
             f.latency.append(float("inf"))
+        if calls:
+            last = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")][-1]
+            f.meters.append((song.label, last.result.beats_per_bar, offline[i].beats_per_bar))
+            said = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")]
+            spans = np.diff([e.stream_s for e in said] + [end])
+            f.meter_time.append((song.label, sum(t for e, t in zip(said, spans) if e.result.beats_per_bar == 3),
+                                 sum(t for e, t in zip(said, spans) if e.result.beats_per_bar is not None),
+                                 float(sum(spans))))
         if song.join != "crossfade 6 s":
             silences = [e.stream_s - end for e in events if kind(e) == "SilenceEvent" and end - 0.5 <= e.stream_s]
             f.ends.append(min(silences) if silences else float("inf"))
@@ -224,7 +223,8 @@ def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float
                          f"{'' if kind(e) == 'SilenceEvent' else f' {e.result.tempo_bpm:.0f}/{e.result.beats_per_bar}'}"
                          f"{'?' if kind(e) == 'DanceEvent' and e.result.not_sure else ''}"
                          f"{'*' if kind(e) == 'TempoEvent' else ''}#{e.song}" for e in mine)
-        f.rows.append(f"{i + 1:>3} {song.label:<15}{offline[i]:<15}{song.join:<15}{said}")
+        f.rows.append(f"{i + 1:>3} {song.label:<15}{f'{offline[i].dance} {offline[i].beats_per_bar}':<17}"
+                      f"{song.join:<15}{said}")
     f.counter = max((e.song for e in events if kind(e) == "DanceEvent"), default=0)
     f.in_gaps = sum(kind(e) == "DanceEvent" and any(a + offset + 1.0 < e.stream_s <= b + offset for _, a, b in quiet)
                     for e in events)
@@ -247,30 +247,47 @@ def report(title: str, figures: list[Figures], n_songs: int) -> None:
     ends = np.array(pooled("ends"))
     errors = np.abs(pooled("start_error"))
     print(f"\n{title}: {n} songs")
+    at_most_one = sum(c <= 2 for c in calls)
     print(f"  calls per song: mean {np.mean(calls):.2f}, songs with more than one call {sum(c > 1 for c in calls)} "
-          f"({100 * sum(c > 1 for c in calls) / n:.0f}%), more than two {sum(c > 2 for c in calls)}; songs revised "
-          f"{sum(r > 0 for r in revisions)}, more than once {sum(r > 1 for r in revisions)}; "
+          f"({100 * sum(c > 1 for c in calls) / n:.0f}%), more than two {sum(c > 2 for c in calls)}; at most one "
+          f"revision (two calls, a 'not sure' one counted) {at_most_one}/{n} ({100 * at_most_one / n:.0f}%); songs "
+          f"revised {sum(r > 0 for r in revisions)}, more than once {sum(r > 1 for r in revisions)}; "
           f"dance changed and changed back {total('changed_back')}")
     print(f"  false song ends {total('false_ends')}; song counter at the end {[f.counter for f in figures]} "
           f"(songs {n_songs}); new song after the crossfade {total('crossfade_new_song')}/{len(figures)}")
     named = len(heard)
     print(f"  first call = final call {total('first_is_final')}/{named}, = label {total('first_is_label')}/{named}; "
           f"final = label {total('final_is_label')}/{named}, = offline classify {total('final_is_offline')}/{named}")
+    first = np.array(pooled("first_event"))
+    if len(first):
+        print(f"  latency of the first call, named or 'not sure' (the song's first word on it): median "
+              f"{np.median(first):.1f} s, 90th percentile {np.percentile(first, 90):.1f} s, worst {first.max():.1f} s; "
+              f"songs never called {n - len(first)}")
     if len(heard):
-        print(f"  latency of the first named call: median {np.median(heard):.1f} s, 90th percentile "
-              f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; "
-              f"never named {int(np.sum(~np.isfinite(latency)))}; "
-              f"first call of any kind: median {np.median(pooled('first_event')):.1f} s, 90th percentile "
-              f"{np.percentile(pooled('first_event'), 90):.1f} s, worst {max(pooled('first_event')):.1f} s")
+        print(f"  latency of the first call naming a dance: median {np.median(heard):.1f} s, 90th percentile "
+              f"{np.percentile(heard, 90):.1f} s, worst {heard.max():.1f} s; never named {n - len(heard)}")
     if len(errors):
         print(f"  since_song_start_s minus the true time: median {np.median(errors):.2f} s, worst {errors.max():.2f} s")
     detected = ends[ends <= 4.0]
     print(f"  song ends with a silence event within 4 s: {len(detected)}/{len(ends)} "
           f"(median {np.median(detected) if len(detected) else float('nan'):.1f} s, "
           f"never {int(np.sum(~np.isfinite(ends)))}); calls during silence or talk {total('in_gaps')}")
-    print(f"  tempo events {total('tempo_events')}; waltzes ending in 3/4 {total('waltz_three')}/{total('waltzes')}, "
-          f"2/4 and 4/4 songs ending in 3 {total('four_called_three')}; CPU "
-          f"{1000 * np.mean([f.cpu_per_s for f in figures]):.1f} ms per second of audio")
+    meters = pooled("meters")
+    waltzes = [(live, off) for label, live, off in meters if label in WALTZES]
+    others = [(live, off) for label, live, off in meters if label not in WALTZES]
+    print(f"  meter at the song's end (offline classify's in brackets): waltzes in 3/4 "
+          f"{sum(live == 3 for live, _ in waltzes)}/{len(waltzes)} ({sum(off == 3 for _, off in waltzes)}), 2/4 and "
+          f"4/4 songs in 3 {sum(live == 3 for live, _ in others)}/{len(others)} ({sum(off == 3 for _, off in others)}), "
+          f"no meter {sum(live is None for _, live, _ in meters)}; = offline {sum(live == off for _, live, off in meters)}"
+          f"/{len(meters)}")
+    timed = pooled("meter_time")
+    for name, group in (("waltzes", [t for t in timed if t[0] in WALTZES]),
+                        ("2/4 and 4/4 songs", [t for t in timed if t[0] not in WALTZES])):
+        print(f"  {name}, from the first call to the song's end: meter reported in 3/4 "
+              f"{100 * sum(t[1] for t in group) / max(1e-9, sum(t[2] for t in group)):.1f}% of the time it is "
+              f"reported, no meter yet {100 * (1 - sum(t[2] for t in group) / max(1e-9, sum(t[3] for t in group))):.1f}%")
+    print(f"  tempo events {total('tempo_events')}; CPU {1000 * np.mean([f.cpu_per_s for f in figures]):.1f} ms per "
+          "second of audio")
 
 
 def realtime(classifier, samples: np.ndarray, seconds: float) -> None:
@@ -336,7 +353,7 @@ def main() -> int:
     samples, songs, quiet = build_set(rows if offsets else rows[:1], args.song_s)
     print(f"adapters from {Path(adapters.__file__).parent}; model {classifier.model.name}; {len(songs)} songs of "
           f"{args.song_s:.0f} s, set {len(samples) / SR / 60:.1f} min; offsets {offsets} s; hop {args.hop} s")
-    offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result.dance
+    offline = [classifier.analyse_audio(Audio(s.samples, SR, None, False), s.label).result
                for s in tqdm(songs, desc="offline classify", unit="song", file=sys.stderr)] if offsets else []
     figures = []
     for offset in offsets:
@@ -344,8 +361,8 @@ def main() -> int:
         events, cpu = replay(classifier, program, {"engine": {"hop_s": args.hop}})
         f = measure(events, songs, quiet, offset, offline)
         if args.verbose:
-            print(f"  # label{'':<9}offline{'':<8}then{'':<11}events: s after the song began, dance "
-                  "(? not sure, * tempo event, - silence), #song")
+            print(f"  # label{'':<9}offline, meter{'':<3}then{'':<11}events: s after the song began, dance "
+                  "tempo/meter (? not sure, * tempo event, - silence), #song")
             print("\n".join(f.rows))
         f.cpu_per_s = cpu / (len(program) / SR)
         figures.append(f)

@@ -268,8 +268,9 @@ def talk(seconds: float, tmp_path: Path) -> np.ndarray:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed (apt-get install espeak-ng)")
     wav = tmp_path / "talk.wav"
-    subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), "Thank you, that was lovely. Before the next dance, "
-                    "a quick announcement: the bar is open until eleven. Please find your partners now."], check=True)
+    text = ("Thank you, that was lovely. Before the next dance, a quick announcement: the bar is open until eleven. "
+            "Please find your partners now.")
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), text], check=True)
     speech = load_audio(wav, sr=SR).samples
     speech = np.tile(speech, int(np.ceil(seconds * SR / len(speech))))[: int(seconds * SR)]
     return speech * np.float32(0.5 / np.abs(speech).max())

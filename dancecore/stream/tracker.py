@@ -34,10 +34,13 @@ Per window (one per hop; thresholds in TrackerConfig):
   (a crossfade) when the called dance had been named by `change_windows` windows and the beat network
   hears another tempo or meter than before the change (without a beat network: the change alone);
   otherwise the song's decision over all its windows goes on deciding.
-- **Tempo and meter follow the song**: a TempoEvent when the decision's meter changes (to one heard with
-  confidence 0.8) or its tempo moves by more than `tempo_change` from the last one sent, for two windows
-  in a row; a move to another metrical level (2:3, 3:4) or a small drift (over a quarter of
-  `tempo_change`) once it held ten windows.
+- **Tempo and meter follow the song**: a TempoEvent when the decision's tempo moves by more than
+  `tempo_change` from the last one sent, for two windows in a row, or its meter is another than the last
+  one sent for two windows in a row, the latest heard with confidence 0.8; a move to another metrical
+  level (2:3, 3:4), a small drift (over a quarter of `tempo_change`) or another meter heard unsurely once
+  it held ten windows. A call names the meter only when it is heard with confidence 0.8 (else none, null,
+  until such an event), and every event carries the meter last reported for the song until such a change
+  (one window's reading of the song's P(3) often crosses 0.5 and back).
 """
 from __future__ import annotations
 
@@ -361,28 +364,47 @@ class Tracker:
         than tempo_change for TEMPO_HOLD_HOPS windows, or by more than a quarter of it for TEMPO_SETTLE_HOPS."""
         last = self.last_event
         if last is None or decision.dance != last.dance:
-            self._tempo_moves = self._tempo_drift = 0
+            self._tempo_moves = self._tempo_drift = self._meter_moves = 0
             return []
         before = last.result
-        meter_moved = (decision.beats_per_bar is not None and decision.beats_per_bar != before.beats_per_bar
-                       and (decision.meter_confidence or 0.0) >= METER_EVENT_CONFIDENCE)
         if before.tempo_bpm > 0 and decision.tempo_bpm > 0:
             off = abs(decision.tempo_bpm / before.tempo_bpm - 1.0)
         else:
             off = 0.0 if before.tempo_bpm == decision.tempo_bpm else 1.0
-        self._tempo_moves = self._tempo_moves + 1 if meter_moved or off > self.config.tempo_change else 0
+        self._tempo_moves = self._tempo_moves + 1 if off > self.config.tempo_change else 0
         self._tempo_drift = self._tempo_drift + 1 if off > self.config.tempo_change / 4 else 0
         # another metrical level (2:3, 3:4 of the last tempo sent) is how the beat network's reading wavers
         # between levels of the same music: it must hold as long as a small drift
         level = same_beat(decision.tempo_bpm, before.tempo_bpm, LEVEL_TOLERANCE)
-        hold = TEMPO_HOLD_HOPS if level or meter_moved else TEMPO_SETTLE_HOPS
-        if self._tempo_moves < hold and self._tempo_drift < TEMPO_SETTLE_HOPS:
+        tempo_due = (self._tempo_moves >= (TEMPO_HOLD_HOPS if level else TEMPO_SETTLE_HOPS)
+                     or self._tempo_drift >= TEMPO_SETTLE_HOPS)
+        # another meter: once it is heard surely for TEMPO_HOLD_HOPS windows, or at all for TEMPO_SETTLE_HOPS
+        new_meter = decision.beats_per_bar is not None and decision.beats_per_bar != before.beats_per_bar
+        self._meter_moves = self._meter_moves + 1 if new_meter else 0
+        sure_meter = new_meter and (decision.meter_confidence or 0.0) >= METER_EVENT_CONFIDENCE
+        meter_due = self._meter_moves >= (TEMPO_HOLD_HOPS if sure_meter else TEMPO_SETTLE_HOPS)
+        if not (tempo_due or meter_due):
             return []
-        self._tempo_moves = self._tempo_drift = 0
+        self._tempo_moves = self._tempo_drift = self._meter_moves = 0
         since = obs.t_s - self._start_s
-        self.last_event = TempoEvent(song_result(decision, self.label, self.model, since), self.songs, since,
-                                     obs.t_s, len(self._song))
+        self.last_event = TempoEvent(song_result(self._meter_held(decision, settled=meter_due), self.label,
+                                                 self.model, since), self.songs, since, obs.t_s, len(self._song))
         return [self.last_event]
+
+    def _meter_held(self, decision: SongDecision, settled: bool = False) -> SongDecision:
+        """The decision with the meter to report: its own when heard surely (METER_EVENT_CONFIDENCE) or `settled`
+        (another one than the last reported for TEMPO_SETTLE_HOPS windows in a row); else the one this song last
+        reported, none (null) before that. The beat network's P(3) of a song so far wanders across 0.5 and
+        back on many songs, from one window to the next, and over a first call's few seconds it is often
+        wrong: one window's unsure reading is no meter to announce."""
+        before = None if self.last_event is None else self.last_event.result
+        if decision.beats_per_bar is None or (decision.meter_confidence or 0.0) >= METER_EVENT_CONFIDENCE or settled:
+            return decision
+        if before is None:
+            return replace(decision, beats_per_bar=None, meter_confidence=None)
+        if decision.beats_per_bar == before.beats_per_bar:
+            return decision
+        return replace(decision, beats_per_bar=before.beats_per_bar, meter_confidence=before.meter_confidence)
 
     def _call(self, obs: Observation, decision: SongDecision) -> DanceEvent:
         """A DanceEvent for the song's decision now (a new song's first call counts the song); `revised` when an
@@ -397,9 +419,9 @@ class Tracker:
         self.announced = decision.dance if sure else None
         self.phase = "announced" if sure else "not sure"
         self._recent.clear()
-        self._lead, self._wanted, self._tempo_moves, self._tempo_drift = 0, None, 0, 0
-        self._call_event = DanceEvent(song_result(decision, self.label, self.model, since), self.songs, since,
-                                      obs.t_s, len(self._song), revised=revised)
+        self._lead, self._wanted, self._tempo_moves, self._tempo_drift, self._meter_moves = 0, None, 0, 0, 0
+        self._call_event = DanceEvent(song_result(self._meter_held(decision), self.label, self.model, since),
+                                      self.songs, since, obs.t_s, len(self._song), revised=revised)
         self.last_event = self._call_event
         return self._call_event
 
@@ -427,7 +449,8 @@ class Tracker:
         self._named: list[str] = []                    # dances named (sure) for this song, in order
         self._lead = 0                                 # windows in a row the decision wanted `_wanted`
         self._wanted: tuple[str, bool] | None = None   # the (dance, sure) the call should become
-        self._tempo_moves = self._tempo_drift = 0        # windows the tempo was far / somewhat off the last sent
+        self._tempo_moves = self._tempo_drift = 0      # windows the tempo was far / somewhat off the last sent
+        self._meter_moves = 0                          # windows the meter was another than the last sent
         self._call_event: DanceEvent | None = None     # the song's standing call
         self.announced = None
         self.last_event = None
