@@ -15,6 +15,9 @@ from dancecore.features import FeatureSettings
 
 MIN_BPM, MAX_BPM = 40.0, 240.0
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
+OCTAVES = (0.5, 1.0, 2.0)          # a beat tracker reads the beat an octave off more often than anything else
+METRICAL_RELATIONS = (1.5, 2 / 3)  # then at two beats to three of the music's, or three to two
+RANGE_TOLERANCE = 0.04             # a tempo within 4% of a dance's competition range counts as in it
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,24 @@ def _parabolic_offset(left: float, centre: float, right: float) -> float:
 
 
 def fold_to_dance(bpm: float, dance_id: str) -> float:
-    """The tempo octave (x0.5, x1, x2) of `bpm` nearest to the dance's competition range,
-    correcting the tracker's octave errors once the dance is known."""
+    """The reading of a beat tracker's `bpm` that the dance's competition range says is its beat, correcting the
+    tracker's metrical-level errors once the dance is known: the tempo octave (x0.5, x1, x2) nearest to the
+    range's centre; when that octave lies outside the range (widened by RANGE_TOLERANCE) and a 3:2 or 2:3
+    relation of `bpm` (x1.5, x2/3, or an octave of them: x0.75, x3, x4/3, x8/3, ...) lies inside it, that one
+    (a quickstep read at 138 BPM, two beats to three of the music's, is 207). 0 for an unknown tempo (<= 0)."""
     if bpm <= 0:
         return 0.0
     low, high = BY_ID[dance_id].bpm
     centre = (low + high) / 2
-    return min((bpm * f for f in (0.5, 1.0, 2.0)), key=lambda b: abs(np.log2(b / centre)))
+
+    def nearest(factors: list[float]) -> float:
+        return min((bpm * f for f in factors), key=lambda b: abs(np.log2(b / centre)))
+
+    def inside(b: float) -> bool:
+        return low * (1.0 - RANGE_TOLERANCE) <= b <= high * (1.0 + RANGE_TOLERANCE)
+
+    octave = nearest(list(OCTAVES))
+    if inside(octave):
+        return octave
+    metrical = nearest([r * 2.0 ** k for r in METRICAL_RELATIONS for k in range(-2, 3)])
+    return metrical if inside(metrical) else octave

@@ -84,6 +84,7 @@ class Figures:
     in_gaps: int = 0
     tempo_events: int = 0
     meters: list[tuple[str, int | None, int | None]] = field(default_factory=list)   # label, live at the end, offline
+    tempos: list[tuple[float, float]] = field(default_factory=list)   # live at the end, offline (the same dance)
     meter_time: list[tuple[str, float, float, float]] = field(default_factory=list)   # label, s reported: in 3,
     #                                                                          with a meter, in all (from the call)
     cpu_per_s: float = 0.0
@@ -207,6 +208,8 @@ def measure(events: list, songs: list[Song], quiet: list[tuple[str, float, float
         if calls:
             last = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")][-1]
             f.meters.append((song.label, last.result.beats_per_bar, offline[i].beats_per_bar))
+            if last.dance == offline[i].dance:
+                f.tempos.append((last.result.tempo_bpm, offline[i].tempo_bpm))
             said = [e for e in mine if kind(e) in ("DanceEvent", "TempoEvent")]
             spans = np.diff([e.stream_s for e in said] + [end])
             f.meter_time.append((song.label, sum(t for e, t in zip(said, spans) if e.result.beats_per_bar == 3),
@@ -286,6 +289,9 @@ def report(title: str, figures: list[Figures], n_songs: int) -> None:
         print(f"  {name}, from the first call to the song's end: meter reported in 3/4 "
               f"{100 * sum(t[1] for t in group) / max(1e-9, sum(t[2] for t in group)):.1f}% of the time it is "
               f"reported, no meter yet {100 * (1 - sum(t[2] for t in group) / max(1e-9, sum(t[3] for t in group))):.1f}%")
+    tempos = pooled("tempos")
+    print(f"  tempo at the song's end within 4% of offline classify's (same dance): "
+          f"{sum(abs(live / max(off, 1e-9) - 1) <= 0.04 for live, off in tempos)}/{len(tempos)}")
     print(f"  tempo events {total('tempo_events')}; CPU {1000 * np.mean([f.cpu_per_s for f in figures]):.1f} ms per "
           "second of audio")
 

@@ -36,6 +36,17 @@ def test_tempo_rule() -> None:
     assert fold_to_dance(240.0, "cha_cha_cha") == 120.0
 
 
+@pytest.mark.parametrize("bpm, dance_id, folded", [
+    (138.0, "quickstep", 207.0), (69.0, "quickstep", 207.0),            # two beats to three of the music's
+    (64.0, "viennese_waltz", 512 / 3), (117.0, "paso_doble", 117.0),     # x8/3; an octave near the range stays
+    (114.0, "cha_cha_cha", 114.0), (400.0, "samba", 200.0), (0.0, "jive", 0.0)])   # no relation in the range
+def test_fold_to_dance_takes_a_3_2_reading_only_where_the_dance_s_range_says_so(bpm: float, dance_id: str,
+                                                                                 folded: float) -> None:
+    """Issue 17: a quickstep read at 138 BPM by the beat network, 207 elsewhere in the song, wavered between the
+    two live; octaves come first, a 3:2 or 2:3 relation only when no octave is near the competition range."""
+    assert fold_to_dance(bpm, dance_id) == pytest.approx(folded)
+
+
 def test_windows_stride_and_padding() -> None:
     spec = np.random.default_rng(0).normal(size=(1000, 224)).astype(np.float32)
     w = cut_windows(spec, 224, 200)
