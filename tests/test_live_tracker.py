@@ -12,7 +12,7 @@ from dancecore.dances import DANCE_IDS
 from dancecore.model import DanceModel
 from dancecore.stream.events import DanceEvent, SilenceEvent, TempoEvent
 from dancecore.stream.settings import TrackerConfig
-from dancecore.stream.tracker import Observation, Tracker
+from dancecore.stream.tracker import METER_SETTLE_HOPS, Observation, Tracker
 from dancecore.tempo import fold_to_dance
 
 HOP = 1.0
@@ -337,28 +337,29 @@ def test_tempo_and_meter_events_follow_the_song(tracker: Tracker) -> None:
 def test_a_meter_heard_unsurely_replaces_the_one_reported_only_once_it_held(tracker: Tracker) -> None:
     """Issue 17: a song's P(3) wanders across 0.5 from one window to the next, and whatever meter a tempo event
     happened to carry stayed (4/4 songs ending in 3 live, 8 of 84; offline 0 of 21). The meter reported changes
-    when another one is heard surely, or for TEMPO_SETTLE_HOPS (10) windows in a row; a tempo event keeps it."""
+    when another one is heard surely, or for METER_SETTLE_HOPS windows in a row; a tempo event keeps it."""
+    n = METER_SETTLE_HOPS
     four = {"facts": beat(200.0, meter=4, sure=0.9)}
     three_unsure = {"facts": beat(212.0, meter=3, sure=0.7)}
-    events = run(tracker, [(8, probs("quickstep"), four), (9, probs("quickstep"), three_unsure),
+    events = run(tracker, [(8, probs("quickstep"), four), (n - 1, probs("quickstep"), three_unsure),
                            (1, probs("quickstep"), {"facts": beat(212.0, meter=4, sure=0.9)}),
-                           (10, probs("quickstep"), three_unsure)])
+                           (n, probs("quickstep"), three_unsure)])
     assert kinds(events) == ["dance", "tempo", "tempo"]
     (_, called), (t1, faster), (t2, in_three) = events
     assert called.result.beats_per_bar == 4
     assert faster.tempo_bpm == pytest.approx(212.0) and t1 == pytest.approx(START + 9 * HOP)
     assert faster.result.beats_per_bar == 4 and faster.result.meter_confidence == pytest.approx(0.9)   # kept
     assert in_three.result.beats_per_bar == 3 and in_three.result.meter_confidence == pytest.approx(0.7)
-    assert t2 == pytest.approx(START + 27 * HOP)
+    assert t2 == pytest.approx(START + (8 + 2 * n - 1) * HOP)
 
 
 def test_a_call_names_a_meter_only_once_it_is_heard_surely_or_has_held() -> None:
     """A first call at 5 s hears a few seconds of the song: its meter (a tango in 3 at P 0.64) is no meter to
-    announce. The call says none (null); a tempo event gives it once it is sure, or held ten windows."""
+    announce. The call says none (null); a tempo event gives it once it is sure, or held METER_SETTLE_HOPS windows."""
     sure_later = run(make(), [(5, probs("rumba"), {"facts": beat(100.0, meter=4, sure=0.6)}),
                               (3, probs("rumba"), {"facts": beat(100.0, meter=4, sure=0.85)})])
-    held = run(make(), [(14, probs("rumba"), {"facts": beat(100.0, meter=4, sure=0.6)})])
-    for events, at in ((sure_later, START + 5 * HOP), (held, START + 10 * HOP)):
+    held = run(make(), [(METER_SETTLE_HOPS + 4, probs("rumba"), {"facts": beat(100.0, meter=4, sure=0.6)})])
+    for events, at in ((sure_later, START + 5 * HOP), (held, START + METER_SETTLE_HOPS * HOP)):
         assert kinds(events) == ["dance", "tempo"]
         (_, called), (t, known) = events
         assert called.result.beats_per_bar is None and called.to_dict()["meter"] is None

@@ -7,7 +7,8 @@ revision or a tempo update is never a new song.
 
 - `DanceEvent`: the song's first call (`revised` False) or a revision naming another dance (`revised`
   True). Its `result` is the core's decision on the song so far (`dancecore classify --json`'s object):
-  the dance, `also_fits`, tempo (BPM in the dance's convention, bars/min, DJ BPM), meter. When the core
+  the dance, `also_fits`, tempo (BPM in the dance's convention, bars/min, DJ BPM), meter (None until the
+  beat network is sure of it: a TempoEvent gives it then). When the core
   is not sure after `tracker.unsure_after_s` of music, the song gets one call with `result.not_sure`
   True (`result.not_sure_reason` says why in words): name no dance then (no "Next dance", no dance
   light), but the tempo and meter are good to use; a later sure call of that song has `revised` False.

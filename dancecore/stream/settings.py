@@ -54,8 +54,8 @@ class TrackerConfig(SettingsSection):
     talk_now_onset_variation: float = Field(1.5, ge=0, description="talk right after the music: over the last "
                                             "engine.talk_now_s more than max_low_energy_ratio quiet frames and an "
                                             "onset variation above this (speech is burstier than music)")
-    talk_now_drop_db: float = Field(10.0, gt=0, description="... and the hop this far below the called song's "
-                                    "median level, dB")
+    talk_now_drop_db: float = Field(10.0, gt=0, description="talk right after the music: the hop also this far "
+                                    "below the called song's median level, dB")
     talk_now_hops: int = Field(2, ge=1, description="hops in a row of talk right after the music that end the song "
                                "(reason talk)")
     min_onset_variation: float = Field(0.22, ge=0, description="steady sound (noise, hum): onset variation "
