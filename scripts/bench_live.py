@@ -6,12 +6,15 @@ between songs and four special joins: a 2 s gap; 2.5 s of silence, 8 s of talk (
 silence; talk right after the music (8 s, then 3 s of silence); and a 6 s crossfade. The set plays
 through the adapter (`LiveAdapter` on an ArraySource: the WindowStream and Tracker of `--source stdin`)
 once per start offset (`--offsets`, seconds of silence before the set, against the 1 s hop). Printed per
-offset and for all: songs, calls per song, songs with more than one call, songs whose dance changed and
-changed back, false song ends (a silence or a new song inside a song), the song counter at the end,
-first-call accuracy against the final call and the label, latency of the first call (median, 90th
-percentile, worst; `since_song_start_s` against the true time), song ends detected within 4 s of
-the music's end, calls during silence or talk, tempo events, waltzes heard in 3, the final call against
-offline `dancecore classify` of the same excerpt, and CPU per second of audio.
+offset and for all: songs, calls per song, songs with more than one call and with at most one revision
+(two calls, a 'not sure' one counted), songs whose dance changed and changed back, false song ends (a
+silence or a new song inside a song), the song counter at the end, first-call accuracy against the final
+call and the label, latency (median, 90th percentile, worst) of the first call of any kind, named or
+'not sure' (the issue's target is on it), and of the first call naming a dance, `since_song_start_s`
+against the true time, song ends detected within 4 s of the music's end, calls during silence or talk,
+the meter at the song's end and over the time from the first call (waltzes in 3/4, 2/4 and 4/4 songs in
+3), the final call, meter and tempo against offline `dancecore classify` of the same excerpt, tempo
+events, and CPU per second of audio.
 
 Part 2 (real time): CPU in % of one core and dropped audio while the set plays at real-time pace, and
 the process's memory at the end and at its peak. Targets: under 15% of one core, nothing dropped,
