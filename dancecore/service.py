@@ -24,6 +24,7 @@ from typing import Any, Hashable
 
 import numpy as np
 import yaml
+from threadpoolctl import threadpool_limits
 
 from dancecore.audio import MAX_ANALYSED_S, SILENCE_PEAK, Audio, load_audio
 from dancecore.classify import Classifier
@@ -220,6 +221,9 @@ class ClassificationService:
         self.classifier = classifier
         self.limits = limits
         self.timeline = timeline
+        # numpy's OpenBLAS threads spin beside the pipeline's own (a third of the CPU time on 2 cores, for the same
+        # answers; see dancecore.cli.ONE_BLAS_THREAD): one for the whole process, whichever front end made it
+        threadpool_limits(1, user_api="blas")
         self._executor = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="dancecore-worker")
         self._running: asyncio.Semaphore | None = None
         self._held = 0

@@ -37,7 +37,7 @@ EXTRA_OF = {"torch": "train", "torchvision": "train", "onnx": "train", "sklearn"
 # beside the spectrogram, rhythm features on a thread per core, ONNX Runtime's intra-op threads). numpy's OpenBLAS
 # would add a thread per core that spins between small products: a third of the CPU time of a 3-minute classify
 # on 2 cores, for the same answers. The variable is read when numpy is first imported, so main sets it first.
-ONE_BLAS_THREAD = {"classify", "evaluate", "serve", "tag"}
+ONE_BLAS_THREAD = {"classify", "evaluate", "tag"}   # serve: the classification service sets it itself
 
 
 def named_command(argv: list[str] | None) -> str | None:
