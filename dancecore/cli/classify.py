@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,9 +143,9 @@ def run(args: argparse.Namespace) -> int:
             _timeline(args.timeline, Path(name), analysis, classifier, several=len(files) > 1)
         with tqdm.external_write_mode(file=sys.stdout):  # the result on lines of its own, the bar redrawn below
             if args.sections:
-                _print_sections(sections_dict(sections, audio, name), args, writer)
+                _print(sections_dict(sections, audio, name), args, writer, section_rows, format_sections)
             else:
-                _print(analysis, args, writer)
+                _print(analysis.result.to_dict(), args, writer, lambda r: [csv_row(r)], format_table)
                 results.append(analysis.result)
     progress.close()
     if len(files) > 1:  # for people: on stderr when stdout is JSON or CSV
@@ -209,25 +210,16 @@ def summary(results: list, failures: int, classified: int | None = None) -> str:
     return "; ".join(parts)
 
 
-def _print(analysis: Analysis, args: argparse.Namespace, writer: "csv._writer | None") -> None:
-    r = analysis.result.to_dict()
-    if args.json:
-        print(json.dumps(r), flush=True)
-    elif writer:
-        writer.writerow(csv_row(r))
-        sys.stdout.flush()
-    else:
-        print(format_table(r), flush=True)
-
-
-def _print_sections(doc: dict[str, Any], args: argparse.Namespace, writer: "csv._writer | None") -> None:
+def _print(doc: dict[str, Any], args: argparse.Namespace, writer: "csv._writer | None",
+           rows: Callable[[dict[str, Any]], list[list]], text: Callable[[dict[str, Any]], str]) -> None:
+    """One recording's JSON object `doc` as a JSON line, its CSV `rows`, or its `text` for people."""
     if args.json:
         print(json.dumps(doc), flush=True)
     elif writer:
-        writer.writerows(section_rows(doc))
+        writer.writerows(rows(doc))
         sys.stdout.flush()
     else:
-        print(format_sections(doc), flush=True)
+        print(text(doc), flush=True)
 
 
 def section_rows(doc: dict[str, Any]) -> list[list]:
